@@ -46,7 +46,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   tsconfigDev: {
-    include: ['examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    include: ['../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts'],
     compilerOptions: {},
   },
   gitignore: ['cdk.out/', '.byoa/', '/tmp/', 'examples/**/cdk.out/'],
@@ -59,12 +59,12 @@ project.addPackageIgnore('/.ci/');
 
 project.addTask('demo', {
   description: 'Synthesize the iris example pipeline and run it locally with Docker',
-  exec: 'ts-node --project tsconfig.dev.json scripts/demo.ts',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/demo.ts',
   receiveArgs: true,
 });
 project.addTask('bench:synth', {
   description: 'Measure cdk synth time and memory against hand-written stepfunctions-tasks',
-  exec: 'ts-node --project tsconfig.dev.json bench/synth.ts',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json bench/synth.ts',
   receiveArgs: true,
 });
 

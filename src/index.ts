@@ -1,5 +1,11 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './instance-type';
+export * from './image/algorithm-image';
+export * from './training/enums';
+export * from './training/training-input';
+export * from './training/training-props';
+export * from './transform/enums';
+export * from './transform/transform-input';
+export * from './transform/batch-transform-props';
+export * from './hosting/endpoint-props';
+export * from './pipeline/steps';
+export * from './pipeline/byoa-pipeline';

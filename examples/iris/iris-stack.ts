@@ -1,0 +1,47 @@
+import * as path from 'path';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  AlgorithmImage, AssembleWith, BatchStrategy, ByoaPipeline, InstanceType, SplitType, TrainingInput, TransformInput,
+} from '../../src';
+
+export interface IrisStackProps extends StackProps {
+  /** Run the pipeline on the local Docker engine instead of SageMaker. @default - the `byoa:localMode` context value */
+  readonly localMode?: boolean;
+}
+
+/**
+ * The iris example: a scikit-learn decision tree in a "bring your own
+ * algorithm" container, trained, batch-transformed and served.
+ */
+export class IrisStack extends Stack {
+  public readonly pipeline: ByoaPipeline;
+
+  constructor(scope: Construct, id: string, props: IrisStackProps = {}) {
+    super(scope, id, props);
+    this.pipeline = new ByoaPipeline(this, 'Iris', {
+      localMode: props.localMode,
+      image: AlgorithmImage.fromAsset(path.join(__dirname, 'container')),
+      training: {
+        channels: [{
+          channelName: 'training',
+          input: TrainingInput.fromAsset(path.join(__dirname, 'data/training')),
+          contentType: 'text/csv',
+        }],
+        hyperparameters: { max_leaf_nodes: 5 },
+        metricDefinitions: [{ name: 'train:accuracy', regex: 'accuracy=([0-9\\.]+)' }],
+        instanceType: InstanceType.ML_M5_LARGE,
+        maxRuntime: Duration.hours(1),
+      },
+      batchTransform: {
+        input: TransformInput.fromAsset(path.join(__dirname, 'data/batch')),
+        contentType: 'text/csv',
+        splitType: SplitType.LINE,
+        batchStrategy: BatchStrategy.MULTI_RECORD,
+        assembleWith: AssembleWith.LINE,
+        instanceType: InstanceType.ML_M5_LARGE,
+      },
+      endpoint: { instanceType: InstanceType.ML_T2_MEDIUM, initialInstanceCount: 1 },
+    });
+  }
+}

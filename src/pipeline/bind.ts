@@ -1,0 +1,107 @@
+import type { CreateTrainingJobRequest, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { BatchTransformProps } from '../transform/batch-transform-props';
+import { renderTransformJob } from '../transform/transform-request';
+import { TrainingProps } from '../training/training-props';
+import { renderTrainingJob } from '../training/training-request';
+
+/** The two renderings of one request: for the state machine and for the run spec. */
+export interface BoundRequest<T> {
+  /** With S3 locations, for SageMaker. */
+  readonly cloud: T;
+  /** With staged asset locations, for local mode. */
+  readonly local: T;
+}
+
+export interface BindContext {
+  readonly jobName: string;
+  readonly roleArn: string;
+  /** Granted read access to inputs. */
+  readonly grantee?: iam.IGrantable;
+  readonly imageUri: string;
+  readonly outputBucket?: s3.IBucket;
+  /** Output S3 path (`s3://bucket/prefix/`), for SageMaker. */
+  readonly outputPath: string;
+  readonly localMode: boolean;
+}
+
+/** Network settings of a job or model, from a VPC and optional security groups. */
+export function vpcSettings(scope: Construct, props: TrainingProps): { subnetIds?: string[]; securityGroupIds?: string[]; securityGroups?: ec2.ISecurityGroup[] } {
+  if (!props.vpc) return {};
+  const securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(scope, 'SecurityGroup', {
+    vpc: props.vpc,
+    description: `SageMaker jobs of ${scope.node.path}`,
+    allowAllOutbound: true,
+  })];
+  const subnetIds = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
+  return { subnetIds, securityGroupIds: securityGroups.map(g => g.securityGroupId), securityGroups };
+}
+
+/**
+ * Stages a training job's inputs, grants read access, and renders its request
+ * for both backends.
+ */
+export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindContext): BoundRequest<CreateTrainingJobRequest> {
+  const locations = props.channels.map((channel, i) => channel.input._source.bind(scope, `Channel${i}`, {
+    grantee: ctx.grantee,
+    stagingBucket: ctx.outputBucket,
+    stagingPrefix: 'inputs/',
+    localMode: ctx.localMode,
+  }));
+  if (!ctx.localMode && props.checkpoint && ctx.grantee) {
+    props.checkpoint.bucket.grantReadWrite(ctx.grantee, `${props.checkpoint.keyPrefix ?? 'checkpoints/'}*`);
+  }
+  if (!ctx.localMode && ctx.grantee) {
+    props.volumeEncryptionKey?.grantEncryptDecrypt(ctx.grantee);
+    props.outputEncryptionKey?.grantEncryptDecrypt(ctx.grantee);
+    if (props.volumeEncryptionKey) {
+      props.volumeEncryptionKey.grant(ctx.grantee, 'kms:CreateGrant', 'kms:DescribeKey');
+    }
+  }
+  const network = ctx.localMode ? {} : vpcSettings(scope, props);
+  const common = {
+    jobName: ctx.jobName,
+    roleArn: ctx.roleArn,
+    imageUri: ctx.imageUri,
+    outputPath: ctx.outputPath,
+    outputKmsKeyId: props.outputEncryptionKey?.keyArn,
+    volumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
+    checkpointUri: props.checkpoint ? `s3://${props.checkpoint.bucket.bucketName}/${props.checkpoint.keyPrefix ?? 'checkpoints/'}` : undefined,
+    ...network,
+  };
+  return {
+    cloud: renderTrainingJob(props, { ...common, channelUris: locations.map(l => l.s3Uri) }),
+    local: renderTrainingJob(props, { ...common, channelUris: locations.map(l => l.localUri) }),
+  };
+}
+
+/**
+ * Stages a transform job's input, grants read access, and renders its request
+ * for both backends.
+ */
+export function bindTransform(scope: Construct, props: BatchTransformProps, ctx: BindContext & { modelName: string }): BoundRequest<CreateTransformJobRequest> {
+  const location = props.input._source.bind(scope, 'TransformInput', {
+    grantee: ctx.grantee,
+    stagingBucket: ctx.outputBucket,
+    stagingPrefix: 'inputs/',
+    localMode: ctx.localMode,
+  });
+  if (!ctx.localMode && ctx.grantee) {
+    props.outputEncryptionKey?.grantEncryptDecrypt(ctx.grantee);
+    props.volumeEncryptionKey?.grantEncryptDecrypt(ctx.grantee);
+  }
+  const common = {
+    jobName: ctx.jobName,
+    modelName: ctx.modelName,
+    outputPath: ctx.outputPath,
+    outputKmsKeyId: props.outputEncryptionKey?.keyArn,
+    volumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
+  };
+  return {
+    cloud: renderTransformJob(props, { ...common, inputUri: location.s3Uri }),
+    local: renderTransformJob(props, { ...common, inputUri: location.localUri }),
+  };
+}

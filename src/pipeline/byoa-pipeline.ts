@@ -1,0 +1,333 @@
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { EndpointProps } from '../hosting/endpoint-props';
+import { renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment } from '../hosting/endpoint-request';
+import { AlgorithmImage } from '../image/algorithm-image';
+import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
+import { JOB_NAME_PATTERN, Problems } from '../private/validation';
+import { BatchTransformProps } from '../transform/batch-transform-props';
+import { validateTransform } from '../transform/transform-request';
+import { TrainingProps } from '../training/training-props';
+import { validateTraining } from '../training/training-request';
+import { bindTraining, bindTransform } from './bind';
+import { CreateModelStep, DeployEndpointStep, JobNameStep, TrainingStep, TransformStep } from './steps';
+
+/** The context key that turns local mode on for every pipeline that does not set `localMode`. */
+export const LOCAL_MODE_CONTEXT_KEY = 'byoa:localMode';
+const MAX_PREFIX_LENGTH = 26; // 63 - 1 - 36 (a UUID)
+const PREFIX_PATTERN = /^[a-z0-9](-*[a-z0-9])*$/;
+
+/** Props of a {@link ByoaPipeline}. */
+export interface ByoaPipelineProps {
+  /** The algorithm's Docker image (training and inference). */
+  readonly image: AlgorithmImage;
+  /** The training job. */
+  readonly training: TrainingProps;
+  /**
+   * A batch transform job run with the trained model.
+   * @default - no batch transform
+   */
+  readonly batchTransform?: BatchTransformProps;
+  /**
+   * A real-time endpoint hosting the trained model, created on the first
+   * execution and updated on the next ones.
+   * @default - no endpoint
+   */
+  readonly endpoint?: EndpointProps;
+  /**
+   * Environment of the model's container (hosting and batch transform; at
+   * most 100 entries, keys and values up to 1024 characters).
+   * @default - none
+   */
+  readonly modelEnvironment?: { [name: string]: string };
+  /**
+   * The SageMaker execution role. When given, the pipeline adds the grants it
+   * needs to it (if it is mutable).
+   * @default - a least-privilege role is created
+   */
+  readonly role?: iam.IRole;
+  /**
+   * The bucket for model artifacts, transform results and extracted asset inputs.
+   * @default - a bucket is created: public access blocked, SSL enforced, encrypted (with `encryptionKey` when given), retained on stack deletion
+   */
+  readonly outputBucket?: s3.IBucket;
+  /**
+   * Key prefix of everything the pipeline writes to the output bucket (for
+   * example `iris/`); empty or ending in `/`.
+   * @default ''
+   */
+  readonly outputPrefix?: string;
+  /**
+   * KMS key of the created output bucket and of the jobs' outputs.
+   * @default - S3-managed encryption
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Prefix of the names of the jobs, models and endpoint configs (lower case,
+   * at most 26 characters, `[a-z0-9](-*[a-z0-9])*`); each execution appends a
+   * UUID.
+   * @default - derived from the construct path
+   */
+  readonly namePrefix?: string;
+  /**
+   * Runs the pipeline on the local Docker engine instead of SageMaker: the
+   * stack then holds no SageMaker, Step Functions or IAM resources, and
+   * `byoa local run <construct path>` runs it from the cloud assembly.
+   * @default - the context value `byoa:localMode`, else false
+   */
+  readonly localMode?: boolean;
+  /**
+   * State machine name.
+   * @default - generated
+   */
+  readonly stateMachineName?: string;
+  /**
+   * Maximum duration of an execution.
+   * @default - no limit beyond the jobs' own
+   */
+  readonly timeout?: Duration;
+  /**
+   * Logs the state machine's executions (all events, without execution data)
+   * to a new log group.
+   * @default true
+   */
+  readonly stateMachineLogging?: boolean;
+  /**
+   * Removal policy of the created output bucket.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly outputBucketRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A "bring your own algorithm" SageMaker pipeline from one definition:
+ * a Step Functions state machine that trains the algorithm image, creates the
+ * model, runs a batch transform and/or creates or updates a real-time
+ * endpoint, with a least-privilege execution role and an output bucket.
+ *
+ * The same definition runs locally on Docker: `cdk synth` writes the
+ * pipeline's run specification (the SageMaker requests the state machine
+ * sends) into the cloud assembly, and `byoa local run <path>` runs it.
+ */
+export class ByoaPipeline extends Construct {
+  /** Whether the pipeline was synthesized in local mode. */
+  public readonly localMode: boolean;
+  /** Prefix of the names of the jobs, models and endpoint configs. */
+  public readonly namePrefix: string;
+  /** The endpoint's name, when the pipeline has an endpoint. */
+  public readonly endpointName?: string;
+  /** The training metric definitions (for monitoring). */
+  public readonly metricDefinitions: { name: string; regex: string }[];
+
+  private readonly _stateMachine?: sfn.StateMachine;
+  private readonly _role?: iam.IRole;
+  private readonly _outputBucket?: s3.IBucket;
+
+  constructor(scope: Construct, id: string, props: ByoaPipelineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const contextValue = this.node.tryGetContext(LOCAL_MODE_CONTEXT_KEY);
+    this.localMode = props.localMode ?? (contextValue === true || contextValue === 'true');
+    this.namePrefix = props.namePrefix ?? defaultPrefix(this);
+    this.metricDefinitions = (props.training.metricDefinitions ?? []).map(m => ({ name: m.name, regex: m.regex }));
+    if (props.endpoint) {
+      this.endpointName = props.endpoint.endpointName ?? this.namePrefix;
+    }
+    validate(this, props);
+
+    const outputPrefix = props.outputPrefix ?? '';
+    const names = { jobName: this.namePrefix, modelName: this.namePrefix };
+    let spec: Omit<RunSpec, 'image' | 'version' | 'pipeline' | 'options'>;
+    let imageUri: string;
+
+    if (this.localMode) {
+      Annotations.of(this).addInfo(`${this.node.path} is in local mode: it creates no SageMaker, Step Functions or IAM resources. Run it with \`byoa local run ${this.node.path}\` after \`cdk synth\`.`);
+      imageUri = `${this.namePrefix}:local`;
+      const roleArn = `arn:aws:iam::${concrete(stack.account) ?? '000000000000'}:role/byoa-local-mode`;
+      const ctx = { jobName: names.jobName, roleArn, imageUri, outputPath: 'file://output/', localMode: true };
+      spec = {
+        training: bindTraining(this, props.training, ctx).local,
+        model: renderModel({ modelName: names.modelName, roleArn, imageUri, environment: props.modelEnvironment, enableNetworkIsolation: props.training.enableNetworkIsolation }),
+        transform: props.batchTransform ? bindTransform(this, props.batchTransform, { ...ctx, modelName: names.modelName }).local : undefined,
+      };
+    } else {
+      const role = props.role ?? new iam.Role(this, 'ExecutionRole', {
+        assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+        description: `SageMaker execution role of ${this.node.path}`,
+      });
+      this._role = role;
+      const bucket = props.outputBucket ?? new s3.Bucket(this, 'OutputBucket', {
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+        encryptionKey: props.encryptionKey,
+        removalPolicy: props.outputBucketRemovalPolicy ?? RemovalPolicy.RETAIN,
+        autoDeleteObjects: false,
+      });
+      this._outputBucket = bucket;
+      imageUri = props.image.bind(this, role).imageUri;
+      grantExecutionRole(this, role, bucket, outputPrefix, props);
+
+      const stepProps = { role, namePrefix: this.namePrefix };
+      const base = `s3://${bucket.bucketName}/${outputPrefix}`;
+      const training = new TrainingStep(this, 'Training', {
+        ...stepProps,
+        training: { ...props.training, outputEncryptionKey: props.training.outputEncryptionKey ?? props.encryptionKey },
+        imageUri,
+        outputPath: `${base}training/`,
+        stagingBucket: bucket,
+      });
+      let chain: sfn.Chain = new JobNameStep(this, 'Name the jobs', { namePrefix: this.namePrefix }).next(training);
+      chain = chain.next(new CreateModelStep(this, 'Model', {
+        ...stepProps,
+        imageUri,
+        environment: props.modelEnvironment,
+        enableNetworkIsolation: props.training.enableNetworkIsolation,
+        training: props.training,
+      }));
+      let transform: TransformStep | undefined;
+      if (props.batchTransform) {
+        transform = new TransformStep(this, 'Transform', {
+          ...stepProps,
+          transform: { ...props.batchTransform, outputEncryptionKey: props.batchTransform.outputEncryptionKey ?? props.encryptionKey },
+          outputPath: `${base}transform/`,
+          stagingBucket: bucket,
+        });
+        chain = chain.next(transform);
+      }
+      if (props.endpoint) {
+        chain = chain.next(new DeployEndpointStep(this, 'Endpoint', { ...stepProps, endpoint: props.endpoint, endpointName: this.endpointName! }));
+      }
+      chain = chain.next(new sfn.Succeed(this, 'Done'));
+
+      this._stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+        stateMachineName: props.stateMachineName,
+        definitionBody: sfn.DefinitionBody.fromChainable(chain),
+        timeout: props.timeout,
+        tracingEnabled: true,
+        logs: props.stateMachineLogging === false ? undefined : {
+          destination: new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_YEAR }),
+          level: sfn.LogLevel.ALL,
+          includeExecutionData: false,
+        },
+      });
+      spec = {
+        training: training._request.local,
+        model: renderModel({ modelName: names.modelName, roleArn: role.roleArn, imageUri, environment: props.modelEnvironment, enableNetworkIsolation: props.training.enableNetworkIsolation }),
+        transform: transform?._request.local,
+      };
+    }
+
+    const runSpec: RunSpec = {
+      version: 1,
+      pipeline: this.node.path,
+      region: concrete(stack.region),
+      account: concrete(stack.account),
+      image: props.image._runSpec(this),
+      options: { localMode: this.localMode, smEnvironment: props.training.smEnvironment ?? false },
+      ...spec,
+      training: { ...spec.training, TrainingJobName: names.jobName },
+      transform: spec.transform ? { ...spec.transform, TransformJobName: names.jobName, ModelName: names.modelName } : undefined,
+      endpointConfig: props.endpoint
+        ? renderEndpointConfig(props.endpoint, { configName: names.jobName, modelName: names.modelName })
+        : undefined,
+      endpointName: this.endpointName,
+    };
+    this.node.addMetadata(RUN_SPEC_METADATA_TYPE, runSpec, { stackTrace: false });
+  }
+
+  /** The state machine that runs the pipeline. Not available in local mode. */
+  public get stateMachine(): sfn.StateMachine {
+    return this.cloudOnly(this._stateMachine, 'stateMachine');
+  }
+
+  /** The SageMaker execution role. Not available in local mode. */
+  public get role(): iam.IRole {
+    return this.cloudOnly(this._role, 'role');
+  }
+
+  /** The output bucket. Not available in local mode. */
+  public get outputBucket(): s3.IBucket {
+    return this.cloudOnly(this._outputBucket, 'outputBucket');
+  }
+
+  /** Adds a statement to the execution role's policy (ignored in local mode). */
+  public addToRolePolicy(statement: iam.PolicyStatement): void {
+    this._role?.addToPrincipalPolicy(statement);
+  }
+
+  private cloudOnly<T>(value: T | undefined, name: string): T {
+    if (value === undefined) {
+      throw new Error(`${this.node.path}: ${name} does not exist in local mode (localMode: true or the context value ${LOCAL_MODE_CONTEXT_KEY}); local mode creates no cloud resources`);
+    }
+    return value;
+  }
+}
+
+function validate(pipeline: ByoaPipeline, props: ByoaPipelineProps): void {
+  const problems = new Problems();
+  if (props.namePrefix !== undefined && !Token.isUnresolved(props.namePrefix)) {
+    if (props.namePrefix.length > MAX_PREFIX_LENGTH || !PREFIX_PATTERN.test(props.namePrefix)) {
+      problems.add('namePrefix', props.namePrefix, `1-${MAX_PREFIX_LENGTH} lower-case characters matching [a-z0-9](-*[a-z0-9])* (a UUID is appended to make job names of at most 63 characters)`);
+    }
+  }
+  if (props.outputPrefix && !Token.isUnresolved(props.outputPrefix) && (!props.outputPrefix.endsWith('/') || props.outputPrefix.startsWith('/'))) {
+    problems.add('outputPrefix', props.outputPrefix, 'empty, or a key prefix ending in "/" without a leading "/" (for example "iris/")');
+  }
+  validateTraining(problems, props.training);
+  if (props.batchTransform) validateTransform(problems, props.batchTransform);
+  if (props.endpoint) validateEndpoint(problems, props.endpoint);
+  validateModelEnvironment(problems, 'modelEnvironment', props.modelEnvironment);
+  if (pipeline.endpointName && props.endpoint?.endpointName === undefined && !JOB_NAME_PATTERN.test(pipeline.endpointName)) {
+    problems.add('endpoint.endpointName (derived)', pipeline.endpointName, 'set endpointName explicitly');
+  }
+  problems.throwIfAny(pipeline);
+}
+
+function grantExecutionRole(scope: Construct, role: iam.IRole, bucket: s3.IBucket, outputPrefix: string, props: ByoaPipelineProps): void {
+  const stack = Stack.of(scope);
+  bucket.grantPut(role, `${outputPrefix}training/*`);
+  bucket.grantRead(role, `${outputPrefix}training/*`);
+  if (props.batchTransform) {
+    bucket.grantPut(role, `${outputPrefix}transform/*`);
+  }
+  props.encryptionKey?.grantEncryptDecrypt(role);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'SageMakerLogs',
+    actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+    resources: [
+      stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: 'arn:aws:logs:region:account:log-group:name' as any }),
+    ],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'SageMakerMetrics',
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+    conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
+  }));
+  if (props.training.vpc) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SageMakerVpcAccess',
+      actions: [
+        'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
+        'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs',
+        'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+      ],
+      resources: ['*'],
+    }));
+  }
+}
+
+function defaultPrefix(scope: Construct): string {
+  const raw = Names.uniqueResourceName(scope, { maxLength: MAX_PREFIX_LENGTH, separator: '-' }).toLowerCase();
+  return raw.replace(/[^a-z0-9-]/g, '').replace(/^-+|-+$/g, '') || 'byoa';
+}
+
+function concrete(value: string): string | undefined {
+  return Token.isUnresolved(value) ? undefined : value;
+}

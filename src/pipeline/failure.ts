@@ -1,0 +1,51 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { SageMakerTask } from '../private/sagemaker-task';
+
+/** Where a caught error is kept in the execution's state. */
+export const ERROR_PATH = '$.byoa.error';
+
+/**
+ * A Fail state that reports the caught error as it is (`Error` and `Cause`
+ * from the catcher's result).
+ */
+export function failWithCaughtError(scope: Construct, id: string): sfn.Fail {
+  return new sfn.Fail(scope, id, {
+    errorPath: `${ERROR_PATH}.Error`,
+    causePath: `${ERROR_PATH}.Cause`,
+  });
+}
+
+export interface JobFailureProps {
+  /** `training-job` or `transform-job`. */
+  readonly kind: 'TrainingJob' | 'TransformJob';
+  /** The path of the job's name in the execution's state. */
+  readonly jobNamePath: string;
+  /** ARN pattern of the jobs, for DescribeXxxJob. */
+  readonly jobArn: string;
+}
+
+/**
+ * What runs after a `.sync` job task fails: DescribeXxxJob, then a Fail state
+ * whose cause is SageMaker's `FailureReason`, or the caught error when the job
+ * never started (a rejected request has no FailureReason).
+ */
+export function jobFailureChain(scope: Construct, props: JobFailureProps): sfn.IChainable {
+  const describe = new SageMakerTask(scope, `Describe failed ${props.kind}`, {
+    integration: `aws-sdk:sagemaker:describe${props.kind}`,
+    parameters: { [`${props.kind}Name.$`]: props.jobNamePath },
+    resultPath: '$.byoa.failure',
+    comment: 'Reads the FailureReason of the job that failed',
+    policies: [new iam.PolicyStatement({ actions: [`sagemaker:Describe${props.kind}`], resources: [props.jobArn] })],
+  });
+  const caught = failWithCaughtError(scope, `${props.kind} request failed`);
+  describe.addCatch(caught, { resultPath: '$.byoa.describeError' });
+  const failed = new sfn.Fail(scope, `${props.kind} failed`, {
+    error: `SageMaker.${props.kind}Failed`,
+    causePath: '$.byoa.failure.FailureReason',
+  });
+  return describe.next(new sfn.Choice(scope, `${props.kind} has a FailureReason?`)
+    .when(sfn.Condition.isPresent('$.byoa.failure.FailureReason'), failed)
+    .otherwise(caught));
+}

@@ -1,0 +1,336 @@
+import type { CreateTrainingJobRequest, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { EndpointProps } from '../hosting/endpoint-props';
+import { renderEndpointConfig, renderModel } from '../hosting/endpoint-request';
+import { SageMakerTask, withPaths } from '../private/sagemaker-task';
+import { BatchTransformProps } from '../transform/batch-transform-props';
+import { TrainingProps } from '../training/training-props';
+import { BindContext, bindTraining, bindTransform, BoundRequest, vpcSettings } from './bind';
+import { failWithCaughtError, ERROR_PATH, jobFailureChain } from './failure';
+
+/** Where the steps keep their results in the execution's state. */
+export const STATE_PATHS = {
+  name: '$.byoa.name',
+  training: '$.byoa.training',
+  model: '$.byoa.model',
+  transform: '$.byoa.transform',
+  endpointConfig: '$.byoa.endpointConfig',
+  endpoint: '$.byoa.endpoint',
+} as const;
+
+/** Props shared by every step. */
+export interface StepProps {
+  /**
+   * The SageMaker execution role the jobs and the model run with. The state
+   * machine may pass it to SageMaker (`iam:PassRole`, only to SageMaker).
+   */
+  readonly role: iam.IRole;
+  /**
+   * Lower-case prefix of the names of the jobs, models and endpoint configs
+   * this step creates (at most 26 characters): IAM permissions are scoped to
+   * `<prefix>*`. The full name is read from `$.byoa.name`, set by a
+   * {@link JobNameStep}.
+   */
+  readonly namePrefix: string;
+}
+
+/**
+ * A Pass state that sets `$.byoa.name` to `<namePrefix>-<UUID>`: a name that
+ * is unique per execution and valid for SageMaker jobs, models and endpoint
+ * configs (at most 63 characters). Put it before the other steps.
+ */
+export class JobNameStep extends sfn.Pass {
+  constructor(scope: Construct, id: string, props: { namePrefix: string }) {
+    super(scope, id, {
+      comment: 'Names this execution\'s SageMaker jobs, model and endpoint config',
+      parameters: { 'name.$': `States.Format('${props.namePrefix}-{}', States.UUID())` },
+      resultPath: '$.byoa',
+    });
+  }
+}
+
+function passRole(role: iam.IRole): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['iam:PassRole'],
+    resources: [role.roleArn],
+    conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+  });
+}
+
+function sagemakerArn(scope: Construct, resource: string, resourceName: string): string {
+  return Stack.of(scope).formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+}
+
+function eventsRule(scope: Construct, ruleName: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+    resources: [Stack.of(scope).formatArn({ service: 'events', resource: 'rule', resourceName: ruleName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+  });
+}
+
+/** Props of a {@link TrainingStep}. */
+export interface TrainingStepProps extends StepProps {
+  /** The training job. */
+  readonly training: TrainingProps;
+  /** The algorithm image's URI (from `AlgorithmImage.bind`). */
+  readonly imageUri: string;
+  /** `S3OutputPath`: SageMaker writes `<path>/<job name>/output/model.tar.gz`. */
+  readonly outputPath: string;
+  /** Bucket into which asset inputs are extracted. */
+  readonly stagingBucket: s3.IBucket;
+}
+
+/**
+ * Runs a training job and waits for it (`createTrainingJob.sync`). Its
+ * result, at `$.byoa.training`, holds `TrainingJobName` and `ModelArtifacts`.
+ * A failed job ends the execution in a Fail state whose cause is SageMaker's
+ * `FailureReason`.
+ */
+export class TrainingStep extends sfn.StateMachineFragment {
+  public readonly startState: sfn.State;
+  public readonly endStates: sfn.INextable[];
+  /** @internal */
+  public readonly _request: BoundRequest<CreateTrainingJobRequest>;
+
+  constructor(scope: Construct, id: string, props: TrainingStepProps) {
+    super(scope, id);
+    this._request = bindTraining(this, props.training, bindContext(props, props.outputPath, props.stagingBucket));
+    const jobArn = sagemakerArn(this, 'training-job', `${props.namePrefix}*`);
+    const task = new SageMakerTask(this, 'Train', {
+      integration: 'sagemaker:createTrainingJob.sync',
+      comment: 'Trains the model and waits for the training job to end',
+      parameters: withPaths(this._request.cloud, { TrainingJobName: STATE_PATHS.name }),
+      resultSelector: { 'TrainingJobName.$': '$.TrainingJobName', 'ModelArtifacts.$': '$.ModelArtifacts' },
+      resultPath: STATE_PATHS.training,
+      policies: [
+        new iam.PolicyStatement({
+          actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
+          resources: [jobArn],
+        }),
+        eventsRule(this, 'StepFunctionsGetEventsForSageMakerTrainingJobsRule'),
+        passRole(props.role),
+      ],
+    });
+    task.addCatch(jobFailureChain(this, { kind: 'TrainingJob', jobNamePath: STATE_PATHS.name, jobArn }), { resultPath: ERROR_PATH });
+    this.startState = task;
+    this.endStates = [task];
+  }
+}
+
+/** Props of a {@link CreateModelStep}. */
+export interface CreateModelStepProps extends StepProps {
+  /** The algorithm image's URI. */
+  readonly imageUri: string;
+  /**
+   * Environment of the model's container (at most 100 entries).
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+  /**
+   * Runs the model's containers without network access.
+   * @default false
+   */
+  readonly enableNetworkIsolation?: boolean;
+  /**
+   * Path of the model artifact's S3 URI in the execution's state.
+   * @default '$.byoa.training.ModelArtifacts.S3ModelArtifacts'
+   */
+  readonly modelDataUrlPath?: string;
+  /**
+   * Network settings for the model (from the training job's VPC).
+   * @default - no VPC
+   */
+  readonly training?: TrainingProps;
+}
+
+/** Creates a SageMaker model from the trained artifact (`createModel`). */
+export class CreateModelStep extends sfn.StateMachineFragment {
+  public readonly startState: sfn.State;
+  public readonly endStates: sfn.INextable[];
+
+  constructor(scope: Construct, id: string, props: CreateModelStepProps) {
+    super(scope, id);
+    const network = props.training ? vpcSettings(this, props.training) : {};
+    const request = renderModel({
+      modelName: '',
+      roleArn: props.role.roleArn,
+      imageUri: props.imageUri,
+      environment: props.environment,
+      enableNetworkIsolation: props.enableNetworkIsolation,
+      ...network,
+    });
+    const task = new SageMakerTask(this, 'Create model', {
+      integration: 'sagemaker:createModel',
+      parameters: withPaths(request, {
+        'ModelName': STATE_PATHS.name,
+        'PrimaryContainer.ModelDataUrl': props.modelDataUrlPath ?? `${STATE_PATHS.training}.ModelArtifacts.S3ModelArtifacts`,
+      }),
+      resultPath: STATE_PATHS.model,
+      policies: [
+        new iam.PolicyStatement({ actions: ['sagemaker:CreateModel'], resources: [sagemakerArn(this, 'model', `${props.namePrefix}*`)] }),
+        passRole(props.role),
+      ],
+    });
+    task.addCatch(failWithCaughtError(this, 'Create model failed'), { resultPath: ERROR_PATH });
+    this.startState = task;
+    this.endStates = [task];
+  }
+}
+
+/** Props of a {@link TransformStep}. */
+export interface TransformStepProps extends StepProps {
+  /** The batch transform job. */
+  readonly transform: BatchTransformProps;
+  /** `S3OutputPath` of the results; the job's name is appended. */
+  readonly outputPath: string;
+  /** Bucket into which asset inputs are extracted. */
+  readonly stagingBucket: s3.IBucket;
+}
+
+/**
+ * Runs a batch transform job with the model named `$.byoa.name` and waits
+ * for it (`createTransformJob.sync`). Results go to
+ * `<outputPath><job name>/`. A failed job ends the execution in a Fail state
+ * whose cause is SageMaker's `FailureReason`.
+ */
+export class TransformStep extends sfn.StateMachineFragment {
+  public readonly startState: sfn.State;
+  public readonly endStates: sfn.INextable[];
+  /** @internal */
+  public readonly _request: BoundRequest<CreateTransformJobRequest>;
+
+  constructor(scope: Construct, id: string, props: TransformStepProps) {
+    super(scope, id);
+    this._request = bindTransform(this, props.transform, { ...bindContext(props, props.outputPath, props.stagingBucket), modelName: '' });
+    const jobArn = sagemakerArn(this, 'transform-job', `${props.namePrefix}*`);
+    const task = new SageMakerTask(this, 'Batch transform', {
+      integration: 'sagemaker:createTransformJob.sync',
+      comment: 'Runs the batch transform and waits for it to end',
+      parameters: withPaths(this._request.cloud, {
+        'TransformJobName': STATE_PATHS.name,
+        'ModelName': STATE_PATHS.name,
+        'TransformOutput.S3OutputPath': `States.Format('${props.outputPath}{}/', ${STATE_PATHS.name})`,
+      }),
+      resultSelector: { 'TransformJobName.$': '$.TransformJobName', 'TransformOutput.$': '$.TransformOutput' },
+      resultPath: STATE_PATHS.transform,
+      policies: [
+        new iam.PolicyStatement({
+          actions: ['sagemaker:CreateTransformJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob'],
+          resources: [jobArn],
+        }),
+        eventsRule(this, 'StepFunctionsGetEventsForSageMakerTransformJobsRule'),
+      ],
+    });
+    task.addCatch(jobFailureChain(this, { kind: 'TransformJob', jobNamePath: STATE_PATHS.name, jobArn }), { resultPath: ERROR_PATH });
+    this.startState = task;
+    this.endStates = [task];
+  }
+}
+
+/** Props of a {@link DeployEndpointStep}. */
+export interface DeployEndpointStepProps extends StepProps {
+  /** The endpoint. */
+  readonly endpoint: EndpointProps;
+  /** The endpoint's name. */
+  readonly endpointName: string;
+  /**
+   * How often the endpoint's status is read while it is created or updated.
+   * @default Duration.seconds(30)
+   */
+  readonly pollInterval?: Duration;
+}
+
+/**
+ * Creates an endpoint config for the model named `$.byoa.name`, then creates
+ * the endpoint, or updates it when it exists, and waits until it is
+ * `InService`. A `Failed` endpoint ends the execution in a Fail state whose
+ * cause is SageMaker's `FailureReason`.
+ */
+export class DeployEndpointStep extends sfn.StateMachineFragment {
+  public readonly startState: sfn.State;
+  public readonly endStates: sfn.INextable[];
+
+  constructor(scope: Construct, id: string, props: DeployEndpointStepProps) {
+    super(scope, id);
+    const config = renderEndpointConfig(props.endpoint, { configName: '', modelName: '', kmsKeyId: props.endpoint.encryptionKey?.keyArn });
+    const parameters = withPaths(config, { EndpointConfigName: STATE_PATHS.name });
+    parameters.ProductionVariants = (parameters.ProductionVariants as any[]).map(v => withPaths(v, { ModelName: STATE_PATHS.name }));
+    const configArn = sagemakerArn(this, 'endpoint-config', `${props.namePrefix}*`);
+    const endpointArn = sagemakerArn(this, 'endpoint', props.endpointName.toLowerCase());
+    const createConfig = new SageMakerTask(this, 'Create endpoint config', {
+      integration: 'sagemaker:createEndpointConfig',
+      parameters,
+      resultPath: STATE_PATHS.endpointConfig,
+      policies: [new iam.PolicyStatement({ actions: ['sagemaker:CreateEndpointConfig'], resources: [configArn] })],
+    });
+    const describePolicy = new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: [endpointArn] });
+    const exists = new SageMakerTask(this, 'Does the endpoint exist?', {
+      integration: 'aws-sdk:sagemaker:describeEndpoint',
+      parameters: { EndpointName: props.endpointName },
+      resultPath: STATE_PATHS.endpoint,
+      policies: [describePolicy],
+    });
+    const endpointRequest = { 'EndpointName': props.endpointName, 'EndpointConfigName.$': STATE_PATHS.name };
+    const create = new SageMakerTask(this, 'Create endpoint', {
+      integration: 'sagemaker:createEndpoint',
+      parameters: endpointRequest,
+      resultPath: STATE_PATHS.endpoint,
+      policies: [new iam.PolicyStatement({ actions: ['sagemaker:CreateEndpoint'], resources: [endpointArn, configArn] })],
+    });
+    const update = new SageMakerTask(this, 'Update endpoint', {
+      integration: 'sagemaker:updateEndpoint',
+      parameters: endpointRequest,
+      resultPath: STATE_PATHS.endpoint,
+      policies: [new iam.PolicyStatement({ actions: ['sagemaker:UpdateEndpoint'], resources: [endpointArn, configArn] })],
+    });
+    const wait = new sfn.Wait(this, 'Wait for the endpoint', { time: sfn.WaitTime.duration(props.pollInterval ?? Duration.seconds(30)) });
+    const status = new SageMakerTask(this, 'Read endpoint status', {
+      integration: 'aws-sdk:sagemaker:describeEndpoint',
+      parameters: { EndpointName: props.endpointName },
+      resultSelector: { 'EndpointStatus.$': '$.EndpointStatus', 'EndpointArn.$': '$.EndpointArn', 'Description.$': 'States.JsonToString($)' },
+      resultPath: STATE_PATHS.endpoint,
+      policies: [describePolicy],
+    });
+    const failedDescription = new SageMakerTask(this, 'Describe failed endpoint', {
+      integration: 'aws-sdk:sagemaker:describeEndpoint',
+      parameters: { EndpointName: props.endpointName },
+      resultPath: '$.byoa.failure',
+      policies: [describePolicy],
+    });
+    const inService = new sfn.Pass(this, 'Endpoint in service');
+    const caught = failWithCaughtError(this, 'Endpoint request failed');
+    for (const task of [createConfig, create, update, status, failedDescription]) {
+      task.addCatch(caught, { resultPath: ERROR_PATH });
+    }
+    exists.addCatch(create, { errors: ['States.TaskFailed'], resultPath: '$.byoa.endpointLookup' });
+    failedDescription.next(new sfn.Fail(this, 'Endpoint failed', { error: 'SageMaker.EndpointFailed', causePath: '$.byoa.failure.FailureReason' }));
+
+    createConfig.next(exists);
+    exists.next(update);
+    create.next(wait);
+    update.next(wait);
+    wait.next(status);
+    status.next(new sfn.Choice(this, 'Endpoint status?')
+      .when(sfn.Condition.stringEquals(`${STATE_PATHS.endpoint}.EndpointStatus`, 'InService'), inService)
+      .when(sfn.Condition.stringEquals(`${STATE_PATHS.endpoint}.EndpointStatus`, 'Failed'), failedDescription)
+      .otherwise(wait));
+    this.startState = createConfig;
+    this.endStates = [inService];
+  }
+}
+
+function bindContext(props: StepProps & { imageUri?: string }, outputPath: string, stagingBucket: s3.IBucket): BindContext {
+  return {
+    jobName: '',
+    roleArn: props.role.roleArn,
+    grantee: props.role,
+    imageUri: props.imageUri ?? '',
+    outputBucket: stagingBucket,
+    outputPath,
+    localMode: false,
+  };
+}

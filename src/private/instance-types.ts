@@ -1,0 +1,30 @@
+/**
+ * The instance types SageMaker accepts for each use, taken from the enums of
+ * `@aws-sdk/client-sagemaker` (generated from SageMaker's own API model), so
+ * they follow the SDK version this library is built with.
+ */
+export type InstanceUse = 'training' | 'transform' | 'hosting';
+
+let lists: { [use in InstanceUse]: readonly string[] } | undefined;
+
+/** The sorted list of instance types allowed for a use. Loaded once, on first call. */
+export function allowedInstanceTypes(use: InstanceUse): readonly string[] {
+  if (!lists) {
+    // Loaded lazily: the SDK is only needed when a construct validates a type.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require('@aws-sdk/client-sagemaker') as typeof import('@aws-sdk/client-sagemaker');
+    lists = {
+      training: Object.values(sdk.TrainingInstanceType).sort(),
+      transform: Object.values(sdk.TransformInstanceType).sort(),
+      hosting: Object.values(sdk.ProductionVariantInstanceType).sort(),
+    };
+  }
+  return lists[use];
+}
+
+/** A short description of the allowed list, for error messages. */
+export function describeAllowedInstanceTypes(use: InstanceUse): string {
+  const all = allowedInstanceTypes(use);
+  const sample = ['ml.m5.large', 'ml.c5.xlarge', 'ml.t2.medium', 'ml.g5.xlarge'].filter(t => all.includes(t));
+  return `one of the ${all.length} ${use} instance types SageMaker accepts (for example ${sample.join(', ')})`;
+}

@@ -1,0 +1,134 @@
+import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { ByoaValidationError } from './errors';
+
+/** Renders a value for an error message: strings quoted, long values cut. */
+export function show(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') {
+    text = JSON.stringify(value);
+  } else if (value === undefined) {
+    text = 'undefined';
+  } else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** True when the value is (or contains) an unresolved CDK token: such values are checked at deploy time. */
+export function isToken(value: unknown): boolean {
+  return value !== undefined && value !== null && Token.isUnresolved(value);
+}
+
+/**
+ * Collects every problem of one construct's props, then throws them all at
+ * once as a {@link ByoaValidationError}. Every check skips unresolved tokens.
+ */
+export class Problems {
+  private readonly list: string[] = [];
+
+  /** Adds a problem: `property: value is wrong; allowed: ...`. */
+  public add(property: string, value: unknown, allowed: string): void {
+    this.list.push(`${property}: ${show(value)} is not valid; allowed: ${allowed}`);
+  }
+
+  /** Adds a free-form problem that still names the property. */
+  public addMessage(property: string, message: string): void {
+    this.list.push(`${property}: ${message}`);
+  }
+
+  public get count(): number {
+    return this.list.length;
+  }
+
+  /** A string of `min`-`max` characters matching `pattern` (when given). */
+  public checkName(property: string, value: string | undefined, min: number, max: number, pattern?: RegExp, patternText?: string): void {
+    if (value === undefined || isToken(value)) return;
+    if (value.length < min || value.length > max || (pattern && !pattern.test(value))) {
+      this.add(property, value, `${min}-${max} characters${pattern ? ` matching ${patternText ?? pattern.source}` : ''}`);
+    }
+  }
+
+  /** A string of at most `max` characters. */
+  public checkLength(property: string, value: string | undefined, min: number, max: number): void {
+    if (value === undefined || isToken(value)) return;
+    if (value.length < min || value.length > max) {
+      this.add(property, value, `a string of ${min}-${max} characters (got ${value.length})`);
+    }
+  }
+
+  /** An integer within [min, max]. */
+  public checkInt(property: string, value: number | undefined, min: number, max?: number): void {
+    if (value === undefined || isToken(value)) return;
+    if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+      this.add(property, value, max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
+    }
+  }
+
+  /** A number within [min, max]. */
+  public checkNumber(property: string, value: number | undefined, min: number, max?: number): void {
+    if (value === undefined || isToken(value)) return;
+    if (typeof value !== 'number' || Number.isNaN(value) || value < min || (max !== undefined && value > max)) {
+      this.add(property, value, max === undefined ? `a number >= ${min}` : `a number from ${min} to ${max}`);
+    }
+  }
+
+  /** One of the listed values. */
+  public checkOneOf(property: string, value: string | undefined, allowed: readonly string[]): void {
+    if (value === undefined || isToken(value)) return;
+    if (!allowed.includes(value)) {
+      this.add(property, value, `one of ${allowed.join(', ')}`);
+    }
+  }
+
+  /** A list of min-max entries. */
+  public checkCount(property: string, count: number, min: number, max: number, what: string): void {
+    if (count < min || count > max) {
+      this.addMessage(property, `has ${count} ${what}; allowed: ${min === max ? min : `${min} to ${max}`}`);
+    }
+  }
+
+  /** A string-to-string map with limits on size, key and value. */
+  public checkMap(property: string, map: { [key: string]: string } | undefined, limits: MapLimits): void {
+    if (map === undefined || isToken(map)) return;
+    const entries = Object.entries(map);
+    if (entries.length > limits.maxEntries) {
+      this.addMessage(property, `has ${entries.length} entries; allowed: at most ${limits.maxEntries}`);
+    }
+    for (const [key, value] of entries) {
+      if (!isToken(key) && (key.length < 1 || key.length > limits.maxKeyLength || (limits.keyPattern && !limits.keyPattern.test(key)))) {
+        this.add(`${property} key`, key, `1-${limits.maxKeyLength} characters${limits.keyPattern ? ` matching ${limits.keyPattern.source}` : ''}`);
+      }
+      if (typeof value !== 'string') {
+        this.add(`${property}.${key}`, value, 'a string');
+      } else if (!isToken(value) && value.length > limits.maxValueLength) {
+        this.add(`${property}.${key}`, value, `at most ${limits.maxValueLength} characters (got ${value.length})`);
+      }
+    }
+  }
+
+  /** Throws every collected problem at once, naming the construct path. */
+  public throwIfAny(scope: IConstruct | string): void {
+    if (this.list.length > 0) {
+      throw new ByoaValidationError(typeof scope === 'string' ? scope : scope.node.path, [...this.list]);
+    }
+  }
+}
+
+export interface MapLimits {
+  readonly maxEntries: number;
+  readonly maxKeyLength: number;
+  readonly maxValueLength: number;
+  readonly keyPattern?: RegExp;
+}
+
+/** SageMaker job, endpoint, endpoint config and variant names. */
+export const JOB_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+/** SageMaker model names. */
+export const MODEL_NAME_PATTERN = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+/** Environment variable names in training requests. */
+export const ENV_KEY_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

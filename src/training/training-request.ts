@@ -1,0 +1,216 @@
+import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
+import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { InstanceType } from '../instance-type';
+import { allowedInstanceTypes, describeAllowedInstanceTypes } from '../private/instance-types';
+import { smEnvironment, validateSmEnvironment } from '../private/sm-environment';
+import { ENV_KEY_PATTERN, isToken, Problems } from '../private/validation';
+import { CompressionType, InputMode, RecordWrapperType, S3DataDistribution, S3DataType } from './enums';
+import { renderHyperparameters, validateHyperparameters } from './hyperparameters';
+import { TrainingProps } from './training-props';
+
+export const DEFAULT_TRAINING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
+const CHANNEL_NAME = /^[A-Za-z0-9.\-_]+$/;
+const MAX_RUNTIME_SECONDS = 2_419_200;
+
+/** Values that exist only once the job's resources are bound. */
+export interface TrainingRequestContext {
+  /** `TrainingJobName` (a placeholder that the state machine or the local runner replaces). */
+  readonly jobName: string;
+  readonly roleArn: string;
+  readonly imageUri: string;
+  /** One URI per channel, in the order of `props.channels`. */
+  readonly channelUris: string[];
+  readonly outputPath: string;
+  readonly outputKmsKeyId?: string;
+  readonly volumeKmsKeyId?: string;
+  readonly checkpointUri?: string;
+  readonly subnetIds?: string[];
+  readonly securityGroupIds?: string[];
+}
+
+/** Checks a training definition against SageMaker's `CreateTrainingJob` limits. */
+export function validateTraining(problems: Problems, props: TrainingProps, prefix = 'training'): void {
+  problems.checkCount(`${prefix}.channels`, props.channels.length, 1, 20, 'channels');
+  const seen = new Set<string>();
+  props.channels.forEach((channel, i) => {
+    const p = `${prefix}.channels[${i}]`;
+    problems.checkName(`${p}.channelName`, channel.channelName, 1, 64, CHANNEL_NAME, '[A-Za-z0-9.-_]+');
+    if (!isToken(channel.channelName)) {
+      if (seen.has(channel.channelName)) {
+        problems.addMessage(`${p}.channelName`, `${JSON.stringify(channel.channelName)} is used by another channel; channel names must be unique`);
+      }
+      seen.add(channel.channelName);
+    }
+    const keyPrefix = channel.input?._source.keyPrefix;
+    if (keyPrefix !== undefined && !isToken(keyPrefix) && keyPrefix.startsWith('/')) {
+      problems.add(`${p}.input keyPrefix`, keyPrefix, 'a key prefix without a leading "/"');
+    }
+    problems.checkOneOf(`${p}.inputMode`, channel.inputMode, Object.values(InputMode));
+    problems.checkOneOf(`${p}.compressionType`, channel.compressionType, Object.values(CompressionType));
+    problems.checkOneOf(`${p}.s3DataDistributionType`, channel.s3DataDistributionType, Object.values(S3DataDistribution));
+    problems.checkOneOf(`${p}.recordWrapperType`, channel.recordWrapperType, Object.values(RecordWrapperType));
+    problems.checkOneOf(`${p}.s3DataType`, channel.s3DataType, Object.values(S3DataType));
+    problems.checkLength(`${p}.contentType`, channel.contentType, 0, 256);
+  });
+  problems.checkOneOf(`${prefix}.inputMode`, props.inputMode, Object.values(InputMode));
+
+  validateHyperparameters(problems, `${prefix}.hyperparameters`, props.hyperparameters);
+  validateMetricDefinitions(problems, `${prefix}.metricDefinitions`, props.metricDefinitions ?? []);
+
+  checkInstanceType(problems, `${prefix}.instanceType`, props.instanceType, 'training');
+  problems.checkInt(`${prefix}.instanceCount`, props.instanceCount, 1);
+  checkSize(problems, `${prefix}.volumeSize`, props.volumeSize);
+  const maxRuntime = seconds(props.maxRuntime);
+  problems.checkInt(`${prefix}.maxRuntime (seconds)`, maxRuntime, 1, MAX_RUNTIME_SECONDS);
+  const maxWait = seconds(props.maxWait);
+  if (props.maxWait && !props.useSpotInstances) {
+    problems.addMessage(`${prefix}.maxWait`, 'is only allowed with useSpotInstances: true');
+  }
+  if (props.useSpotInstances && maxWait !== undefined && !isToken(maxWait) && maxWait < (maxRuntime ?? 86400)) {
+    problems.add(`${prefix}.maxWait (seconds)`, maxWait, `at least maxRuntime (${maxRuntime ?? 86400} seconds)`);
+  }
+
+  problems.checkMap(`${prefix}.environment`, props.environment, { maxEntries: 100, maxKeyLength: 512, maxValueLength: 512, keyPattern: ENV_KEY_PATTERN });
+  checkStringList(problems, `${prefix}.containerEntrypoint`, props.containerEntrypoint);
+  checkStringList(problems, `${prefix}.containerArguments`, props.containerArguments);
+
+  if ((props.vpcSubnets || props.securityGroups) && !props.vpc) {
+    problems.addMessage(`${prefix}.vpc`, 'is required when vpcSubnets or securityGroups are given');
+  }
+  if (props.securityGroups) {
+    problems.checkCount(`${prefix}.securityGroups`, props.securityGroups.length, 1, 5, 'security groups');
+  }
+
+  if (props.smEnvironment) {
+    const hps = renderHyperparameters(props.hyperparameters);
+    const env = smEnvironment(props.channels.map(c => c.channelName), hps, props.instanceCount ?? 1);
+    validateSmEnvironment(problems, `${prefix}.smEnvironment`, env, props.environment ?? {});
+    problems.checkMap(`${prefix}.environment (with smEnvironment)`, { ...props.environment, ...env }, { maxEntries: 100, maxKeyLength: 512, maxValueLength: 512 });
+  }
+}
+
+/** Metric definitions: at most 40, names 1-255, regexes 1-500 that compile with exactly one capture group. */
+export function validateMetricDefinitions(problems: Problems, property: string, definitions: { name: string; regex: string }[]): void {
+  problems.checkCount(property, definitions.length, 0, 40, 'metric definitions');
+  const names = new Set<string>();
+  definitions.forEach((definition, i) => {
+    const p = `${property}[${i}]`;
+    problems.checkLength(`${p}.name`, definition.name, 1, 255);
+    if (!isToken(definition.name)) {
+      if (names.has(definition.name)) {
+        problems.addMessage(`${p}.name`, `${JSON.stringify(definition.name)} is defined twice; metric names must be unique`);
+      }
+      names.add(definition.name);
+    }
+    problems.checkLength(`${p}.regex`, definition.regex, 1, 500);
+    if (isToken(definition.regex) || definition.regex.length === 0) return;
+    const groups = captureGroups(definition.regex);
+    if (groups === undefined) {
+      problems.add(`${p}.regex`, definition.regex, 'a regular expression that compiles');
+    } else if (groups !== 1) {
+      problems.add(`${p}.regex`, definition.regex, `a regular expression with exactly one capture group (found ${groups}); use (?:...) for other groups`);
+    }
+  });
+}
+
+/** The number of capture groups of a regex, or undefined when it does not compile. */
+export function captureGroups(regex: string): number | undefined {
+  try {
+    return new RegExp(`${regex}|`).exec('')!.length - 1;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Renders the `CreateTrainingJob` request: the one function both backends read. */
+export function renderTrainingJob(props: TrainingProps, ctx: TrainingRequestContext): CreateTrainingJobRequest {
+  const hyperparameters = renderHyperparameters(props.hyperparameters);
+  const instanceCount = props.instanceCount ?? 1;
+  const environment = {
+    ...props.environment,
+    ...(props.smEnvironment ? smEnvironment(props.channels.map(c => c.channelName), hyperparameters, instanceCount) : {}),
+  };
+  const maxRuntime = seconds(props.maxRuntime) ?? 86400;
+  return {
+    TrainingJobName: ctx.jobName,
+    RoleArn: ctx.roleArn,
+    AlgorithmSpecification: {
+      TrainingImage: ctx.imageUri,
+      TrainingInputMode: props.inputMode ?? InputMode.FILE,
+      MetricDefinitions: props.metricDefinitions?.length
+        ? props.metricDefinitions.map(m => ({ Name: m.name, Regex: m.regex }))
+        : undefined,
+      ContainerEntrypoint: props.containerEntrypoint,
+      ContainerArguments: props.containerArguments,
+    },
+    HyperParameters: Object.keys(hyperparameters).length ? hyperparameters : undefined,
+    InputDataConfig: props.channels.map((channel, i) => ({
+      ChannelName: channel.channelName,
+      DataSource: {
+        S3DataSource: {
+          S3DataType: channel.s3DataType ?? S3DataType.S3_PREFIX,
+          S3Uri: ctx.channelUris[i],
+          S3DataDistributionType: channel.s3DataDistributionType ?? S3DataDistribution.FULLY_REPLICATED,
+        },
+      },
+      ContentType: channel.contentType,
+      CompressionType: channel.compressionType ?? CompressionType.NONE,
+      RecordWrapperType: channel.recordWrapperType ?? RecordWrapperType.NONE,
+      InputMode: channel.inputMode,
+    })),
+    OutputDataConfig: {
+      S3OutputPath: ctx.outputPath,
+      KmsKeyId: ctx.outputKmsKeyId,
+    },
+    ResourceConfig: {
+      InstanceType: (props.instanceType ?? DEFAULT_TRAINING_INSTANCE_TYPE).toString() as any,
+      InstanceCount: instanceCount,
+      VolumeSizeInGB: (props.volumeSize ?? Size.gibibytes(30)).toGibibytes(),
+      VolumeKmsKeyId: ctx.volumeKmsKeyId,
+    },
+    StoppingCondition: {
+      MaxRuntimeInSeconds: maxRuntime,
+      MaxWaitTimeInSeconds: props.useSpotInstances ? (seconds(props.maxWait) ?? maxRuntime) : undefined,
+    },
+    Environment: Object.keys(environment).length ? environment : undefined,
+    EnableNetworkIsolation: props.enableNetworkIsolation ?? false,
+    EnableInterContainerTrafficEncryption: props.enableInterContainerTrafficEncryption ?? false,
+    EnableManagedSpotTraining: props.useSpotInstances ?? false,
+    CheckpointConfig: ctx.checkpointUri
+      ? { S3Uri: ctx.checkpointUri, LocalPath: props.checkpoint?.localPath ?? '/opt/ml/checkpoints' }
+      : undefined,
+    VpcConfig: ctx.subnetIds && ctx.securityGroupIds
+      ? { Subnets: ctx.subnetIds, SecurityGroupIds: ctx.securityGroupIds }
+      : undefined,
+  };
+}
+
+/** An instance type from SageMaker's list for its use. */
+export function checkInstanceType(problems: Problems, property: string, instanceType: InstanceType | undefined, use: 'training' | 'transform' | 'hosting'): void {
+  if (!instanceType) return;
+  const name = instanceType.toString();
+  if (Token.isUnresolved(name)) return;
+  if (!allowedInstanceTypes(use).includes(name)) {
+    problems.add(property, name, describeAllowedInstanceTypes(use));
+  }
+}
+
+/** Duration in whole seconds, unless it is a token. */
+export function seconds(duration: Duration | undefined): number | undefined {
+  if (!duration || duration.isUnresolved()) return undefined;
+  return duration.toSeconds({ integral: false });
+}
+
+function checkSize(problems: Problems, property: string, size: Size | undefined): void {
+  if (!size || size.isUnresolved()) return;
+  const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isInteger(gib) || gib < 1) {
+    problems.add(property, `${gib} GiB`, 'a whole number of GiB, at least 1');
+  }
+}
+
+function checkStringList(problems: Problems, property: string, list: string[] | undefined): void {
+  if (list === undefined) return;
+  problems.checkCount(property, list.length, 1, 100, 'strings');
+  list.forEach((item, i) => problems.checkLength(`${property}[${i}]`, item, 1, 256));
+}
