@@ -9,3 +9,5 @@ export * from './transform/batch-transform-props';
 export * from './hosting/endpoint-props';
 export * from './pipeline/steps';
 export * from './pipeline/byoa-pipeline';
+export * from './hosting/model-data';
+export * from './hosting/realtime-endpoint';
