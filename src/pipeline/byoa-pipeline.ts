@@ -12,7 +12,7 @@ import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
 import { JOB_NAME_PATTERN, Problems } from '../private/validation';
 import { BatchTransformProps } from '../transform/batch-transform-props';
 import { validateTransform } from '../transform/transform-request';
-import { TrainingProps } from '../training/training-props';
+import { MetricDefinition, TrainingProps } from '../training/training-props';
 import { validateTraining } from '../training/training-request';
 import { bindTraining, bindTransform } from './bind';
 import { CreateModelStep, DeployEndpointStep, JobNameStep, TrainingStep, TransformStep } from './steps';
@@ -122,7 +122,7 @@ export class ByoaPipeline extends Construct {
   /** The endpoint's name, when the pipeline has an endpoint. */
   public readonly endpointName?: string;
   /** The training metric definitions (for monitoring). */
-  public readonly metricDefinitions: { name: string; regex: string }[];
+  public readonly metricDefinitions: MetricDefinition[];
 
   private readonly _stateMachine?: sfn.StateMachine;
   private readonly _role?: iam.IRole;

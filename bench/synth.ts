@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:synth`: `cdk synth` wall time and peak memory for apps with
+ * 1, 10 and 50 iris pipelines written with this library, against the same
+ * resources written by hand with aws-cdk-lib's stepfunctions-tasks SageMaker
+ * tasks (bench/synth-app.js), in the same run, alternating A B A B.
+ *
+ *   npm run bench:synth [-- --runs 3 --sizes 1,10,50]
+ *
+ * Figures: median wall seconds and peak RSS (GNU time's %M: the largest
+ * process of the command, here the app) per size; per-pipeline cost as the
+ * slope between sizes; the ratio library / hand-written. Targets: per-pipeline
+ * cost at most 1.5x the baseline, and growth linear in the pipeline count.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+
+const root = path.resolve(__dirname, '..');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, sizes: { type: 'string', default: '1,10,50' } } });
+const runs = Number(values.runs);
+const sizes = values.sizes!.split(',').map(Number);
+const variants = ['byoa', 'baseline'] as const;
+type Variant = typeof variants[number];
+
+interface Sample { wall: number; rssMiB: number }
+
+function ensureCompiled(): void {
+  if (!fs.existsSync(path.join(root, 'lib', 'index.js'))) {
+    console.log('lib/ is missing: compiling with jsii first (npx projen compile)...');
+    execFileSync('npx', ['projen', 'compile'], { cwd: root, stdio: 'inherit' });
+  }
+}
+
+function synth(variant: Variant, count: number): Sample {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-bench-synth-'));
+  try {
+    const cdk = path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+    const result = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, cdk, 'synth', '--quiet', '--no-notices', '--no-version-reporting',
+      '--app', `node ${path.join(root, 'bench', 'synth-app.js')} ${variant} ${count}`, '--output', out], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    });
+    const last = result.stderr.trim().split('\n').pop() ?? '';
+    const match = last.match(/^([\d.]+) (\d+)$/);
+    if (result.status !== 0 || !match) {
+      throw new Error(`cdk synth of ${count} ${variant} pipelines failed (exit ${result.status}):\n${result.stderr.slice(-2000)}`);
+    }
+    return { wall: Number(match[1]), rssMiB: Number(match[2]) / 1024 };
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function main(): void {
+  if (!fs.existsSync('/usr/bin/time')) {
+    throw new Error('GNU time is needed for peak memory: apt-get install time');
+  }
+  ensureCompiled();
+  const results: Record<Variant, Record<number, Sample[]>> = { byoa: {}, baseline: {} };
+  for (const size of sizes) {
+    for (let run = 0; run < runs; run++) {
+      for (const variant of variants) {
+        const sample = synth(variant, size);
+        (results[variant][size] ??= []).push(sample);
+        console.log(`  ${variant.padEnd(8)} ${String(size).padStart(3)} pipelines, run ${run + 1}/${runs}: ${sample.wall.toFixed(2)} s, ${sample.rssMiB.toFixed(0)} MiB`);
+      }
+    }
+  }
+  const med = (v: Variant, size: number, key: keyof Sample) => median(results[v][size].map(s => s[key]));
+  console.log('\ncdk synth, median of', runs, 'runs');
+  console.log('pipelines | library s | hand-written s | ratio | library MiB | hand-written MiB | ratio');
+  for (const size of sizes) {
+    const [a, b] = [med('byoa', size, 'wall'), med('baseline', size, 'wall')];
+    const [ma, mb] = [med('byoa', size, 'rssMiB'), med('baseline', size, 'rssMiB')];
+    console.log(`${String(size).padStart(9)} | ${a.toFixed(2).padStart(9)} | ${b.toFixed(2).padStart(14)} | ${(a / b).toFixed(2)} | ${ma.toFixed(0).padStart(11)} | ${mb.toFixed(0).padStart(16)} | ${(ma / mb).toFixed(2)}`);
+  }
+  if (sizes.length >= 2) {
+    const first = sizes[0];
+    const last = sizes[sizes.length - 1];
+    const slope = (v: Variant, from: number, to: number) => (med(v, to, 'wall') - med(v, from, 'wall')) / (to - from);
+    const perA = slope('byoa', first, last);
+    const perB = slope('baseline', first, last);
+    console.log(`\nper-pipeline cost (${first} -> ${last}): library ${(perA * 1000).toFixed(0)} ms, hand-written ${(perB * 1000).toFixed(0)} ms, ratio ${(perA / perB).toFixed(2)} (target <= 1.5)`);
+    const memA = (med('byoa', last, 'rssMiB') - med('byoa', first, 'rssMiB')) / (last - first);
+    const memB = (med('baseline', last, 'rssMiB') - med('baseline', first, 'rssMiB')) / (last - first);
+    console.log(`per-pipeline memory (${first} -> ${last}): library ${memA.toFixed(1)} MiB, hand-written ${memB.toFixed(1)} MiB, ratio ${(memA / memB).toFixed(2)}`);
+    if (sizes.length >= 3) {
+      const mid = sizes[1];
+      const early = slope('byoa', first, mid);
+      const late = slope('byoa', mid, last);
+      console.log(`linearity: library per-pipeline ${(early * 1000).toFixed(0)} ms (${first} -> ${mid}) vs ${(late * 1000).toFixed(0)} ms (${mid} -> ${last}), ratio ${(late / early).toFixed(2)} (1.0 = linear)`);
+    }
+  }
+}
+
+main();
