@@ -53,6 +53,11 @@ export interface RunSpec {
   readonly endpointConfig?: CreateEndpointConfigInput;
   /** Endpoint name, when the pipeline has an endpoint and the name is concrete. */
   readonly endpointName?: string;
+  /**
+   * Set by the reader, not by synth: the (nested) cloud assembly directory the
+   * spec was read from, against which `file://` URIs resolve.
+   */
+  readonly assemblyDirectory?: string;
 }
 
 export interface RunSpecOptions {
