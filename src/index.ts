@@ -11,3 +11,5 @@ export * from './pipeline/steps';
 export * from './pipeline/byoa-pipeline';
 export * from './hosting/model-data';
 export * from './hosting/realtime-endpoint';
+export * from './monitoring';
+export * from './local';

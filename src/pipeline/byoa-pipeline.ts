@@ -6,8 +6,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EndpointProps } from '../hosting/endpoint-props';
-import { renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment } from '../hosting/endpoint-request';
+import { endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from '../hosting/endpoint-request';
 import { AlgorithmImage } from '../image/algorithm-image';
+import { PipelineMonitoring, PipelineMonitoringOptions } from '../monitoring/pipeline-monitoring';
 import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
 import { JOB_NAME_PATTERN, Problems } from '../private/validation';
 import { BatchTransformProps } from '../transform/batch-transform-props';
@@ -98,6 +99,14 @@ export interface ByoaPipelineProps {
    */
   readonly stateMachineLogging?: boolean;
   /**
+   * Log metric filters, metrics, alarms and a dashboard for the pipeline
+   * (see `PipelineMonitoring`). Unless set otherwise here, an error-line
+   * counter watches the training and endpoint logs, and metric filters are
+   * derived from the training metric definitions that a filter can express.
+   * @default - error-line counters on the training and endpoint logs; no alarms, topic or dashboard
+   */
+  readonly monitoring?: PipelineMonitoringOptions;
+  /**
    * Removal policy of the created output bucket.
    * @default RemovalPolicy.RETAIN
    */
@@ -125,6 +134,7 @@ export class ByoaPipeline extends Construct {
   public readonly metricDefinitions: MetricDefinition[];
 
   private readonly _stateMachine?: sfn.StateMachine;
+  private readonly _monitoring?: PipelineMonitoring;
   private readonly _role?: iam.IRole;
   private readonly _outputBucket?: s3.IBucket;
 
@@ -216,6 +226,16 @@ export class ByoaPipeline extends Construct {
           includeExecutionData: false,
         },
       });
+      this._monitoring = new PipelineMonitoring(this, 'Monitoring', {
+        kmsKey: props.encryptionKey,
+        ...props.monitoring,
+        logs: props.monitoring?.logs ?? { training: true, endpoint: props.endpoint !== undefined },
+        stateMachine: this._stateMachine,
+        endpointName: this.endpointName,
+        endpointVariantName: props.endpoint && !props.endpoint.serverless ? variantName(endpointVariants(props.endpoint)[0], 0) : undefined,
+        metricDefinitions: this.metricDefinitions,
+        trainingJobNamePrefix: `${this.namePrefix}-`,
+      });
       spec = {
         training: training._request.local,
         model: renderModel({ modelName: names.modelName, roleArn: role.roleArn, imageUri, environment: props.modelEnvironment, enableNetworkIsolation: props.training.enableNetworkIsolation }),
@@ -244,6 +264,11 @@ export class ByoaPipeline extends Construct {
   /** The state machine that runs the pipeline. Not available in local mode. */
   public get stateMachine(): sfn.StateMachine {
     return this.cloudOnly(this._stateMachine, 'stateMachine');
+  }
+
+  /** Metric filters, metrics, alarms and dashboard of the pipeline. Not available in local mode. */
+  public get monitoring(): PipelineMonitoring {
+    return this.cloudOnly(this._monitoring, 'monitoring');
   }
 
   /** The SageMaker execution role. Not available in local mode. */
