@@ -1,5 +1,7 @@
 import * as path from 'path';
 import { Annotations, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
   AlgorithmImage, AssembleWith, BatchStrategy, ByoaPipeline, InstanceType, SplitType, TrainingInput, TransformInput,
@@ -19,8 +21,21 @@ export class IrisStack extends Stack {
 
   constructor(scope: Construct, id: string, props: IrisStackProps = {}) {
     super(scope, id, props);
+    // Server access logs of the pipeline's output bucket.
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    });
+    NagSuppressions.addResourceSuppressions(accessLogs, [{
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access log bucket itself; logging its own accesses would loop.',
+    }]);
+
     this.pipeline = new ByoaPipeline(this, 'Iris', {
       localMode: props.localMode,
+      serverAccessLogsBucket: accessLogs,
       image: AlgorithmImage.fromAsset(path.join(__dirname, 'container')),
       training: {
         channels: [{

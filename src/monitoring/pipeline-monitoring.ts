@@ -544,7 +544,7 @@ export class PipelineMonitoring extends Construct {
   }
 
   private createTopic(key?: kms.IKey): sns.Topic {
-    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key });
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
     if (key) {
       for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
         key.grant(new iam.ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');

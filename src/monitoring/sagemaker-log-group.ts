@@ -6,6 +6,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
 import { ENDPOINTS_LOG_GROUP_PREFIX, TRAINING_JOBS_LOG_GROUP_NAME, TRANSFORM_JOBS_LOG_GROUP_NAME } from './private/constants';
 import { MAX_FILTERS_PER_LOG_GROUP, MAX_REGEX_FILTERS_PER_LOG_GROUP } from './private/filter-checks';
+import { suppressNag, suppressNagOnCdkSingleton } from '../private/nag';
 
 
 /**
@@ -135,6 +136,12 @@ export class SageMakerLogGroup extends Construct {
       installLatestAwsSdk: false,
     });
     this.ensured = resource;
+    suppressNag(resource, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'logs:CreateLogGroup is allowed on this one SageMaker log group; the ":*" form of its ARN is how IAM names the group\'s streams.',
+      appliesTo: [`Resource::${arnForNag(logGroupName)}:*`],
+    }]);
+    suppressNagOnCdkSingleton(this, 'AWS679f53fac002430cb0da5b7982bd2287', 'AwsCustomResource');
     this.logGroup = logs.LogGroup.fromLogGroupName(this, 'LogGroup', logGroupName);
 
     this.node.addValidation({
@@ -159,4 +166,9 @@ export class SageMakerLogGroup extends Construct {
     this.filterCount++;
     if (hasRegex) this.regexFilterPaths.push(filterPath);
   }
+}
+
+/** How cdk-nag writes this group's ARN in its findings. */
+function arnForNag(logGroupName: string): string {
+  return `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${logGroupName}`;
 }

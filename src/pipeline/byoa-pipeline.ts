@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +9,7 @@ import { EndpointProps } from '../hosting/endpoint-props';
 import { endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from '../hosting/endpoint-request';
 import { AlgorithmImage } from '../image/algorithm-image';
 import { PipelineMonitoring, PipelineMonitoringOptions } from '../monitoring/pipeline-monitoring';
+import { NagSuppression, suppressNag } from '../private/nag';
 import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
 import { JOB_NAME_PATTERN, Problems } from '../private/validation';
 import { BatchTransformProps } from '../transform/batch-transform-props';
@@ -63,6 +64,16 @@ export interface ByoaPipelineProps {
    * @default ''
    */
   readonly outputPrefix?: string;
+  /**
+   * Bucket that receives the server access logs of the created output bucket.
+   * @default - no server access logs
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  /**
+   * Key prefix of the server access logs.
+   * @default - the pipeline's name prefix followed by `/`
+   */
+  readonly serverAccessLogsPrefix?: string;
   /**
    * KMS key of the created output bucket and of the jobs' outputs.
    * @default - S3-managed encryption
@@ -178,6 +189,8 @@ export class ByoaPipeline extends Construct {
         encryptionKey: props.encryptionKey,
         removalPolicy: props.outputBucketRemovalPolicy ?? RemovalPolicy.RETAIN,
         autoDeleteObjects: false,
+        serverAccessLogsBucket: props.serverAccessLogsBucket,
+        serverAccessLogsPrefix: props.serverAccessLogsBucket ? (props.serverAccessLogsPrefix ?? `${this.namePrefix}/`) : undefined,
       });
       this._outputBucket = bucket;
       imageUri = props.image.bind(this, role).imageUri;
@@ -236,6 +249,7 @@ export class ByoaPipeline extends Construct {
         metricDefinitions: this.metricDefinitions,
         trainingJobNamePrefix: `${this.namePrefix}-`,
       });
+      suppressNag(this, nagSuppressions(this.namePrefix));
       spec = {
         training: training._request.local,
         model: renderModel({ modelName: names.modelName, roleArn: role.roleArn, imageUri, environment: props.modelEnvironment, enableNetworkIsolation: props.training.enableNetworkIsolation }),
@@ -326,7 +340,7 @@ function grantExecutionRole(scope: Construct, role: iam.IRole, bucket: s3.IBucke
     sid: 'SageMakerLogs',
     actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
     resources: [
-      stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: 'arn:aws:logs:region:account:log-group:name' as any }),
+      stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     ],
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -355,4 +369,36 @@ function defaultPrefix(scope: Construct): string {
 
 function concrete(value: string): string | undefined {
   return Token.isUnresolved(value) ? undefined : value;
+}
+
+/**
+ * The cdk-nag findings the pipeline causes by design, each with its reason.
+ * They are scoped with `appliesTo` to the exact wildcards the pipeline writes,
+ * so anything a user adds to the roles is still reported.
+ */
+function nagSuppressions(namePrefix: string): NagSuppression[] {
+  return [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'S3 grants are limited to the pipeline\'s own key prefixes (inputs/<asset hash>/, training/, transform/); the action wildcards are aws-cdk-lib\'s grant action groups (GetObject*, List*, PutObject*, Abort*).',
+    appliesTo: [
+      '/^Action::s3:[A-Za-z]+\\*$/g',
+      '/^Resource::.*\\/(inputs\\/[0-9a-f]{64}|training|transform)\\/\\*$/g',
+    ],
+  }, {
+    id: 'AwsSolutions-IAM5',
+    reason: 'KMS grants of the pipeline\'s key use aws-cdk-lib\'s action groups (GenerateDataKey*, ReEncrypt*) on that key only.',
+    appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+  }, {
+    id: 'AwsSolutions-IAM5',
+    reason: 'SageMaker writes its logs to log groups it names under /aws/sagemaker/ (TrainingJobs, TransformJobs, Endpoints/<name>) and creates them on first use.',
+    appliesTo: ['Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*'],
+  }, {
+    id: 'AwsSolutions-IAM5',
+    reason: 'Resource "*" is needed by ecr:GetAuthorizationToken (not resource-scoped), cloudwatch:PutMetricData (limited by a cloudwatch:namespace condition to /aws/sagemaker/*), X-Ray trace writes and Step Functions log delivery (neither is resource-scoped).',
+    appliesTo: ['Resource::*'],
+  }, {
+    id: 'AwsSolutions-IAM5',
+    reason: `Each execution names its jobs, model and endpoint config "${namePrefix}-<UUID>": permissions are scoped to that prefix.`,
+    appliesTo: [`/^Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:(training-job|model|transform-job|endpoint-config)\\/${namePrefix}\\*$/g`],
+  }];
 }

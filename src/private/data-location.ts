@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { suppressNagOnCdkSingleton } from './nag';
 
 /** Where the data of a channel or a transform input lives, for each backend. */
 export interface BoundDataLocation {
@@ -61,6 +62,7 @@ export function bindAssetData(scope: Construct, id: string, assetPath: string, o
     prune: false,
     retainOnDelete: false,
   });
+  suppressNagOnCdkSingleton(scope, 'Custom::CDKBucketDeployment', 'BucketDeployment');
   options.stagingBucket.grantRead(options.grantee ?? new iam.UnknownPrincipal({ resource: scope }), `${prefix}*`);
   return { s3Uri: `s3://${options.stagingBucket.bucketName}/${prefix}`, localUri };
 }
