@@ -57,8 +57,7 @@ export function validateEndpoint(problems: Problems, props: EndpointProps, prefi
     if (props.variants || props.instanceType || props.initialInstanceCount !== undefined) {
       problems.addMessage(`${prefix}.serverless`, 'cannot be combined with variants, instanceType or initialInstanceCount');
     }
-    problems.checkInt(`${prefix}.serverless.memorySizeInMB`, s.memorySizeInMB, 1024, 6144);
-    if (!isToken(s.memorySizeInMB) && s.memorySizeInMB % 1024 !== 0) {
+    if (!isToken(s.memorySizeInMB) && (s.memorySizeInMB % 1024 !== 0 || s.memorySizeInMB < 1024 || s.memorySizeInMB > 6144)) {
       problems.add(`${prefix}.serverless.memorySizeInMB`, s.memorySizeInMB, '1024, 2048, 3072, 4096, 5120 or 6144');
     }
     problems.checkInt(`${prefix}.serverless.maxConcurrency`, s.maxConcurrency, 1, 200);

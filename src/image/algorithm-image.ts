@@ -142,14 +142,22 @@ class RepositoryImage extends AlgorithmImage {
   }
 
   public _runSpec(scope: Construct): ImageSpec {
-    const uri = Stack.of(scope).resolve(this.imageUri());
-    const concrete = typeof uri === 'string' ? uri : undefined;
-    const match = concrete?.match(/^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//);
+    // repositoryUriForTag() always holds the AWS::URLSuffix token, so the URI
+    // is built here from its parts when they are all concrete.
+    const stack = Stack.of(scope);
+    const account = this.repository.env.account;
+    const region = this.repository.env.region;
+    const name = this.repository.repositoryName;
+    if ([account, region, name, this.tagOrDigest].some(v => Token.isUnresolved(v))) {
+      return { kind: 'repository', imageUri: `unresolved://${this.repository.node.path}` };
+    }
+    const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : (stack.urlSuffix && !Token.isUnresolved(stack.urlSuffix) ? stack.urlSuffix : 'amazonaws.com');
+    const reference = this.tagOrDigest.startsWith('sha256:') ? `@${this.tagOrDigest}` : `:${this.tagOrDigest}`;
     return {
       kind: 'repository',
-      imageUri: concrete ?? `unresolved://${this.repository.node.path}`,
-      registryId: match?.[1],
-      region: match?.[2],
+      imageUri: `${account}.dkr.ecr.${region}.${suffix}/${name}${reference}`,
+      registryId: account,
+      region,
     };
   }
 

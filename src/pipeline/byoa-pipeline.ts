@@ -1,4 +1,5 @@
 import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,7 +12,7 @@ import { AlgorithmImage } from '../image/algorithm-image';
 import { PipelineMonitoring, PipelineMonitoringOptions } from '../monitoring/pipeline-monitoring';
 import { NagSuppression, suppressNag } from '../private/nag';
 import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
-import { JOB_NAME_PATTERN, Problems } from '../private/validation';
+import { Problems } from '../private/validation';
 import { BatchTransformProps } from '../transform/batch-transform-props';
 import { validateTransform } from '../transform/transform-request';
 import { MetricDefinition, TrainingProps } from '../training/training-props';
@@ -197,10 +198,14 @@ export class ByoaPipeline extends Construct {
       grantExecutionRole(this, role, bucket, outputPrefix, props);
 
       const stepProps = { role, namePrefix: this.namePrefix };
+      // One security group for the training job and the model, when none is given.
+      const trainingProps: TrainingProps = props.training.vpc && !props.training.securityGroups
+        ? { ...props.training, securityGroups: [new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.training.vpc, description: `SageMaker jobs and models of ${this.node.path}` })] }
+        : props.training;
       const base = `s3://${bucket.bucketName}/${outputPrefix}`;
       const training = new TrainingStep(this, 'Training', {
         ...stepProps,
-        training: { ...props.training, outputEncryptionKey: props.training.outputEncryptionKey ?? props.encryptionKey },
+        training: { ...trainingProps, outputEncryptionKey: props.training.outputEncryptionKey ?? props.encryptionKey },
         imageUri,
         outputPath: `${base}training/`,
         stagingBucket: bucket,
@@ -211,7 +216,7 @@ export class ByoaPipeline extends Construct {
         imageUri,
         environment: props.modelEnvironment,
         enableNetworkIsolation: props.training.enableNetworkIsolation,
-        training: props.training,
+        training: trainingProps,
       }));
       let transform: TransformStep | undefined;
       if (props.batchTransform) {
@@ -315,16 +320,14 @@ function validate(pipeline: ByoaPipeline, props: ByoaPipelineProps): void {
       problems.add('namePrefix', props.namePrefix, `1-${MAX_PREFIX_LENGTH} lower-case characters matching [a-z0-9](-*[a-z0-9])* (a UUID is appended to make job names of at most 63 characters)`);
     }
   }
-  if (props.outputPrefix && !Token.isUnresolved(props.outputPrefix) && (!props.outputPrefix.endsWith('/') || props.outputPrefix.startsWith('/'))) {
+  problems.checkKeyPrefix('outputPrefix', props.outputPrefix);
+  if (props.outputPrefix && !Token.isUnresolved(props.outputPrefix) && !props.outputPrefix.endsWith('/')) {
     problems.add('outputPrefix', props.outputPrefix, 'empty, or a key prefix ending in "/" without a leading "/" (for example "iris/")');
   }
   validateTraining(problems, props.training);
   if (props.batchTransform) validateTransform(problems, props.batchTransform);
   if (props.endpoint) validateEndpoint(problems, props.endpoint);
   validateModelEnvironment(problems, 'modelEnvironment', props.modelEnvironment);
-  if (pipeline.endpointName && props.endpoint?.endpointName === undefined && !JOB_NAME_PATTERN.test(pipeline.endpointName)) {
-    problems.add('endpoint.endpointName (derived)', pipeline.endpointName, 'set endpointName explicitly');
-  }
   problems.throwIfAny(pipeline);
 }
 

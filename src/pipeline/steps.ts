@@ -312,7 +312,13 @@ export class DeployEndpointStep extends sfn.StateMachineFragment {
     for (const task of [createConfig, create, update, status, failedDescription]) {
       task.addCatch(caught, { resultPath: ERROR_PATH });
     }
-    exists.addCatch(create, { errors: ['States.TaskFailed'], resultPath: '$.byoa.endpointLookup' });
+    // DescribeEndpoint fails with "Could not find endpoint" when there is none
+    // yet: then create it. Any other failure (access denied, throttling) is
+    // reported, not taken for a missing endpoint.
+    exists.addCatch(new sfn.Choice(this, 'Endpoint missing?')
+      .when(sfn.Condition.stringMatches('$.byoa.endpointLookup.Cause', '*Could not find endpoint*'), create)
+      .otherwise(new sfn.Fail(this, 'Endpoint lookup failed', { errorPath: '$.byoa.endpointLookup.Error', causePath: '$.byoa.endpointLookup.Cause' })),
+    { errors: ['States.TaskFailed'], resultPath: '$.byoa.endpointLookup' });
     failedDescription.next(new sfn.Fail(this, 'Endpoint failed', { error: 'SageMaker.EndpointFailed', causePath: '$.byoa.failure.FailureReason' }));
 
     createConfig.next(exists);

@@ -9,6 +9,8 @@ export function show(value: unknown): string {
     text = JSON.stringify(value);
   } else if (value === undefined) {
     text = 'undefined';
+  } else if (typeof value === 'number') {
+    text = String(value);
   } else {
     try {
       text = JSON.stringify(value) ?? String(value);
@@ -111,6 +113,19 @@ export class Problems {
     }
   }
 
+  /**
+   * An S3 key prefix: no leading "/", and short enough for the `s3://` URI
+   * (at most 1024 characters with a bucket name of up to 63).
+   */
+  public checkKeyPrefix(property: string, keyPrefix: string | undefined): void {
+    if (keyPrefix === undefined || isToken(keyPrefix)) return;
+    if (keyPrefix.startsWith('/')) {
+      this.add(property, keyPrefix, 'a key prefix without a leading "/"');
+    } else if (keyPrefix.length > MAX_KEY_PREFIX_LENGTH) {
+      this.add(property, `${keyPrefix.slice(0, 40)}... (${keyPrefix.length} characters)`, `at most ${MAX_KEY_PREFIX_LENGTH} characters, so that the s3:// URI fits in 1024`);
+    }
+  }
+
   /** Throws every collected problem at once, naming the construct path. */
   public throwIfAny(scope: IConstruct | string): void {
     if (this.list.length > 0) {
@@ -125,6 +140,9 @@ export interface MapLimits {
   readonly maxValueLength: number;
   readonly keyPattern?: RegExp;
 }
+
+/** 1024 - "s3://" - a 63-character bucket name - "/". */
+export const MAX_KEY_PREFIX_LENGTH = 1024 - 5 - 63 - 1;
 
 /** SageMaker job, endpoint, endpoint config and variant names. */
 export const JOB_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;

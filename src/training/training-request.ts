@@ -1,5 +1,6 @@
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { InstanceType } from '../instance-type';
 import { allowedInstanceTypes, describeAllowedInstanceTypes } from '../private/instance-types';
 import { smEnvironment, validateSmEnvironment } from '../private/sm-environment';
@@ -34,17 +35,14 @@ export function validateTraining(problems: Problems, props: TrainingProps, prefi
   const seen = new Set<string>();
   props.channels.forEach((channel, i) => {
     const p = `${prefix}.channels[${i}]`;
-    problems.checkName(`${p}.channelName`, channel.channelName, 1, 64, CHANNEL_NAME, '[A-Za-z0-9.-_]+');
+    problems.checkName(`${p}.channelName`, channel.channelName, 1, 64, CHANNEL_NAME, '[A-Za-z0-9\\.\\-_]+');
     if (!isToken(channel.channelName)) {
       if (seen.has(channel.channelName)) {
         problems.addMessage(`${p}.channelName`, `${JSON.stringify(channel.channelName)} is used by another channel; channel names must be unique`);
       }
       seen.add(channel.channelName);
     }
-    const keyPrefix = channel.input?._source.keyPrefix;
-    if (keyPrefix !== undefined && !isToken(keyPrefix) && keyPrefix.startsWith('/')) {
-      problems.add(`${p}.input keyPrefix`, keyPrefix, 'a key prefix without a leading "/"');
-    }
+    problems.checkKeyPrefix(`${p}.input keyPrefix`, channel.input?._source.keyPrefix);
     problems.checkOneOf(`${p}.inputMode`, channel.inputMode, Object.values(InputMode));
     problems.checkOneOf(`${p}.compressionType`, channel.compressionType, Object.values(CompressionType));
     problems.checkOneOf(`${p}.s3DataDistributionType`, channel.s3DataDistributionType, Object.values(S3DataDistribution));
@@ -80,6 +78,13 @@ export function validateTraining(problems: Problems, props: TrainingProps, prefi
   if (props.securityGroups) {
     problems.checkCount(`${prefix}.securityGroups`, props.securityGroups.length, 1, 5, 'security groups');
   }
+  if (props.vpc) {
+    const subnetIds = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
+    if (!isToken(subnetIds)) {
+      problems.checkCount(`${prefix}.vpcSubnets`, subnetIds.length, 1, 16, 'subnets');
+    }
+  }
+  problems.checkKeyPrefix(`${prefix}.checkpoint.keyPrefix`, props.checkpoint?.keyPrefix);
 
   if (props.smEnvironment) {
     const hps = renderHyperparameters(props.hyperparameters);

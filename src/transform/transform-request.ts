@@ -53,10 +53,7 @@ export function validateTransform(problems: Problems, props: BatchTransformProps
   problems.checkMap(`${prefix}.environment`, props.environment, { maxEntries: 16, maxKeyLength: 1024, maxValueLength: 10240, keyPattern: TRANSFORM_ENV_KEY });
   checkInstanceType(problems, `${prefix}.instanceType`, props.instanceType, 'transform');
   problems.checkInt(`${prefix}.instanceCount`, props.instanceCount, 1);
-  const keyPrefix = props.input?._source.keyPrefix;
-  if (keyPrefix !== undefined && !isToken(keyPrefix) && keyPrefix.startsWith('/')) {
-    problems.add(`${prefix}.input keyPrefix`, keyPrefix, 'a key prefix without a leading "/"');
-  }
+  problems.checkKeyPrefix(`${prefix}.input keyPrefix`, props.input?._source.keyPrefix);
 }
 
 /** Renders the `CreateTransformJob` request: the one function both backends read. */
