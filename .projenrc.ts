@@ -43,6 +43,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // Docker-backed suites share one engine; running them one at a time keeps
       // the 2-core machines from timing out health checks.
       maxWorkers: 1,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
   },
   tsconfigDev: {
@@ -60,6 +62,11 @@ project.addPackageIgnore('/.ci/');
 project.addTask('demo', {
   description: 'Synthesize the iris example pipeline and run it locally with Docker',
   exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/demo.ts',
+  receiveArgs: true,
+});
+project.addTask('bench:local', {
+  description: 'Measure the local runners against plain docker run and a plain HTTP client',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json bench/local.ts',
   receiveArgs: true,
 });
 project.addTask('bench:synth', {

@@ -1,0 +1,29 @@
+/**
+ * `npm run bench:local`: both local-mode benchmarks in one run.
+ *
+ * 1. bench/local-training.ts: the training runner's overhead on a container
+ *    that exits at once, against a plain `docker run --rm` with the same
+ *    mounts (target: at most 1.2x).
+ * 2. bench/local-transform.ts: batch transform records/s through the runner
+ *    against the same container driven directly by a plain HTTP client at the
+ *    same concurrency, SingleRecord and MultiRecord (target: at least 0.9x).
+ *
+ * Each part runs as its own process, so one cannot warm the other's caches.
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+
+const parts = ['local-training.ts', 'local-transform.ts'];
+let failed = false;
+for (const part of parts) {
+  console.log(`\n=== bench/${part}`);
+  const result = spawnSync(process.execPath, [
+    require.resolve('ts-node/dist/bin.js'), '--transpile-only', '--project', path.join(__dirname, '..', 'test', 'tsconfig.json'),
+    path.join(__dirname, part),
+  ], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`bench/${part} failed with exit code ${result.status}`);
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);
