@@ -130,3 +130,7 @@ for (let i = 0; i < count; i++) {
   build(stack, `Pipeline${i}`);
 }
 app.synth();
+// The app's own peak memory, for bench/synth.ts (GNU time sees the CLI too).
+if (process.env.BENCH_APP_RSS_FILE) {
+  require('fs').writeFileSync(process.env.BENCH_APP_RSS_FILE, String(process.resourceUsage().maxRSS));
+}

@@ -24,7 +24,7 @@ const sizes = values.sizes!.split(',').map(Number);
 const variants = ['byoa', 'baseline'] as const;
 type Variant = typeof variants[number];
 
-interface Sample { wall: number; rssMiB: number }
+interface Sample { wall: number; rssMiB: number; appRssMiB: number }
 
 function ensureCompiled(): void {
   if (!fs.existsSync(path.join(root, 'lib', 'index.js'))) {
@@ -39,14 +39,17 @@ function synth(variant: Variant, count: number): Sample {
     const cdk = path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
     const result = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, cdk, 'synth', '--quiet', '--no-notices', '--no-version-reporting',
       '--app', `node ${path.join(root, 'bench', 'synth-app.js')} ${variant} ${count}`, '--output', out], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true', BENCH_APP_RSS_FILE: path.join(out, 'app-rss') },
     });
     const last = result.stderr.trim().split('\n').pop() ?? '';
     const match = last.match(/^([\d.]+) (\d+)$/);
     if (result.status !== 0 || !match) {
       throw new Error(`cdk synth of ${count} ${variant} pipelines failed (exit ${result.status}):\n${result.stderr.slice(-2000)}`);
     }
-    return { wall: Number(match[1]), rssMiB: Number(match[2]) / 1024 };
+    const appRssKiB = Number(fs.readFileSync(path.join(out, 'app-rss'), 'utf8'));
+    return { wall: Number(match[1]), rssMiB: Number(match[2]) / 1024, appRssMiB: appRssKiB / 1024 };
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -69,17 +72,19 @@ function main(): void {
       for (const variant of variants) {
         const sample = synth(variant, size);
         (results[variant][size] ??= []).push(sample);
-        console.log(`  ${variant.padEnd(8)} ${String(size).padStart(3)} pipelines, run ${run + 1}/${runs}: ${sample.wall.toFixed(2)} s, ${sample.rssMiB.toFixed(0)} MiB`);
+        console.log(`  ${variant.padEnd(8)} ${String(size).padStart(3)} pipelines, run ${run + 1}/${runs}: ${sample.wall.toFixed(2)} s, peak ${sample.rssMiB.toFixed(0)} MiB (app ${sample.appRssMiB.toFixed(0)} MiB)`);
       }
     }
   }
   const med = (v: Variant, size: number, key: keyof Sample) => median(results[v][size].map(s => s[key]));
   console.log('\ncdk synth, median of', runs, 'runs');
-  console.log('pipelines | library s | hand-written s | ratio | library MiB | hand-written MiB | ratio');
+  console.log('| pipelines | library s | hand-written s | ratio | library app MiB | hand-written app MiB | ratio | peak MiB (with CLI) library / hand-written |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const size of sizes) {
     const [a, b] = [med('byoa', size, 'wall'), med('baseline', size, 'wall')];
-    const [ma, mb] = [med('byoa', size, 'rssMiB'), med('baseline', size, 'rssMiB')];
-    console.log(`${String(size).padStart(9)} | ${a.toFixed(2).padStart(9)} | ${b.toFixed(2).padStart(14)} | ${(a / b).toFixed(2)} | ${ma.toFixed(0).padStart(11)} | ${mb.toFixed(0).padStart(16)} | ${(ma / mb).toFixed(2)}`);
+    const [ma, mb] = [med('byoa', size, 'appRssMiB'), med('baseline', size, 'appRssMiB')];
+    const [pa, pb] = [med('byoa', size, 'rssMiB'), med('baseline', size, 'rssMiB')];
+    console.log(`| ${size} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(a / b).toFixed(2)} | ${ma.toFixed(0)} | ${mb.toFixed(0)} | ${(ma / mb).toFixed(2)} | ${pa.toFixed(0)} / ${pb.toFixed(0)} |`);
   }
   if (sizes.length >= 2) {
     const first = sizes[0];
@@ -88,9 +93,9 @@ function main(): void {
     const perA = slope('byoa', first, last);
     const perB = slope('baseline', first, last);
     console.log(`\nper-pipeline cost (${first} -> ${last}): library ${(perA * 1000).toFixed(0)} ms, hand-written ${(perB * 1000).toFixed(0)} ms, ratio ${(perA / perB).toFixed(2)} (target <= 1.5)`);
-    const memA = (med('byoa', last, 'rssMiB') - med('byoa', first, 'rssMiB')) / (last - first);
-    const memB = (med('baseline', last, 'rssMiB') - med('baseline', first, 'rssMiB')) / (last - first);
-    console.log(`per-pipeline memory (${first} -> ${last}): library ${memA.toFixed(1)} MiB, hand-written ${memB.toFixed(1)} MiB, ratio ${(memA / memB).toFixed(2)}`);
+    const memA = (med('byoa', last, 'appRssMiB') - med('byoa', first, 'appRssMiB')) / (last - first);
+    const memB = (med('baseline', last, 'appRssMiB') - med('baseline', first, 'appRssMiB')) / (last - first);
+    console.log(`per-pipeline app memory (${first} -> ${last}): library ${memA.toFixed(1)} MiB, hand-written ${memB.toFixed(1)} MiB, ratio ${(memA / memB).toFixed(2)}`);
     if (sizes.length >= 3) {
       const mid = sizes[1];
       const early = slope('byoa', first, mid);
