@@ -46,7 +46,6 @@ async function main(): Promise<void> {
       fs.writeFileSync(input, lines.join('\n') + '\n');
 
       const runner = await measureRunner(c, input, root, concurrency);
-      console.error(`runner ${c.name}: ${runner.toFixed(0)} rec/s`);
       const direct = await measureDirect(c, lines, concurrency);
       rows.push([c.name, String(c.records), String(concurrency), runner.toFixed(0), direct.toFixed(0), (runner / direct).toFixed(2)]);
     }

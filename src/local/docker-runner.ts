@@ -1,0 +1,303 @@
+import * as path from 'path';
+import { Duration } from 'aws-cdk-lib';
+import { readRunSpec } from './cloud-assembly';
+import { ensureDockerEngine, setDockerExecutable } from './docker';
+import { LocalModeError } from './errors';
+import { LocalEndpoint } from './hosting';
+import { prepareImage } from './image';
+import { runTrainingJob } from './private/training-runner';
+import { LocalEndpointOptions, LocalTransformOptions, LocalTransformResult } from './transform/local-transform';
+import { runTransformJob } from './transform/transform-runner';
+import type { RunSpec } from '../private/run-spec';
+
+/** Final status of a local job. */
+export enum LocalJobStatus {
+  /** Every container exited with code 0. */
+  COMPLETED = 'Completed',
+  /** A container failed, the runtime limit was hit, or the artifacts are invalid. */
+  FAILED = 'Failed',
+}
+
+/** One log line of a local job's container. */
+export interface LocalLogEvent {
+  /** Name of the job (training or transform job name). */
+  readonly jobName: string;
+  /** Host the line comes from (`algo-1` ...). */
+  readonly host: string;
+  /** `stdout` or `stderr`. */
+  readonly stream: string;
+  /** The line, without its line break. */
+  readonly line: string;
+}
+
+/** One metric value found in a log line by a metric definition. */
+export interface LocalMetricEvent {
+  readonly jobName: string;
+  /** Host whose log line held the value. */
+  readonly host: string;
+  readonly metricName: string;
+  readonly value: number;
+  readonly timestamp: Date;
+}
+
+/**
+ * Receives what local runs produce, as it happens. Implement all three
+ * methods (an empty body ignores an event).
+ */
+export interface ILocalRunObserver {
+  /** A log line of a job container. */
+  onLogLine(event: LocalLogEvent): void;
+  /** A training metric value, as soon as its log line appears. */
+  onMetric(event: LocalMetricEvent): void;
+  /** A progress message of the runner itself (image build output, steps). */
+  onProgress(message: string): void;
+}
+
+/** Options of {@link DockerRunner}. */
+export interface DockerRunnerOptions {
+  /**
+   * Folder where jobs write their results (`<workDir>/<job>/...`).
+   * @default - `.byoa` under the current working directory
+   */
+  readonly workDir?: string;
+  /**
+   * Time between SIGTERM and SIGKILL when a container is stopped (for
+   * example when `MaxRuntimeInSeconds` is reached). SageMaker waits 120 s.
+   * @default Duration.seconds(120)
+   */
+  readonly maxRuntimeGracePeriod?: Duration;
+  /**
+   * Docker-compatible CLI to run.
+   * @default - `$CDK_DOCKER`, else `docker`
+   */
+  readonly dockerExecutable?: string;
+  /**
+   * Receives log lines, metrics and progress of every run.
+   * @default - nothing is reported
+   */
+  readonly observer?: ILocalRunObserver;
+}
+
+/** Options of {@link DockerRunner.train}. */
+export interface LocalTrainOptions {
+  /**
+   * Receives this run's log lines, metrics and progress (instead of the
+   * runner's observer).
+   * @default - the runner's observer
+   */
+  readonly observer?: ILocalRunObserver;
+}
+
+/** Last value of a training metric. */
+export interface LocalFinalMetric {
+  readonly metricName: string;
+  readonly value: number;
+  readonly timestamp: Date;
+}
+
+/** Outcome of {@link DockerRunner.train}. */
+export interface LocalTrainingResult {
+  /** The training job name (the request's prefix plus a unique suffix). */
+  readonly jobName: string;
+  readonly status: LocalJobStatus;
+  /**
+   * Why the job failed (first 1024 characters of /opt/ml/output/failure, or
+   * a message of the runner).
+   * @default - the job completed
+   */
+  readonly failureReason?: string;
+  /** Absolute path of `model.tar.gz`. */
+  readonly modelArtifact: string;
+  /** Absolute path of `output.tar.gz` (/opt/ml/output/data). */
+  readonly outputArtifact: string;
+  /** Absolute path of `description.json` (shaped like DescribeTrainingJob's response). */
+  readonly descriptionPath: string;
+  /** Absolute path of `metrics.json` (time series and final values). */
+  readonly metricsPath: string;
+  /** Last value of each metric that appeared in the logs. */
+  readonly finalMetrics: LocalFinalMetric[];
+  /** Time from the containers' start to their end. */
+  readonly duration: Duration;
+}
+
+/**
+ * Runs a pipeline synthesized into a cloud assembly (`cdk.out`) on the local
+ * Docker engine, reproducing the SageMaker container contract: training
+ * (`train`), and, from the same run spec, batch transform and real-time
+ * endpoints.
+ *
+ * Every container and temporary folder it creates is removed when a run
+ * ends, fails or is interrupted (SIGINT/SIGTERM).
+ */
+export class DockerRunner {
+  /**
+   * A runner for the pipeline at `pipelinePath` (construct path such as
+   * `IrisStack/Iris`, or the pipeline's id when unambiguous) of the cloud
+   * assembly in `assemblyDir`.
+   */
+  public static fromCloudAssembly(assemblyDir: string, pipelinePath: string, options: DockerRunnerOptions = {}): DockerRunner {
+    const dir = path.resolve(assemblyDir);
+    return new DockerRunner(dir, readRunSpec(dir, pipelinePath), options);
+  }
+
+  /** Absolute path of the cloud assembly. */
+  public readonly assemblyDir: string;
+  /** Construct path of the pipeline. */
+  public readonly pipelinePath: string;
+  /** Absolute path of the work dir. */
+  public readonly workDir: string;
+
+  private readonly spec: RunSpec;
+  private readonly options: DockerRunnerOptions;
+  private image?: string;
+
+  private constructor(assemblyDir: string, spec: RunSpec, options: DockerRunnerOptions) {
+    this.assemblyDir = assemblyDir;
+    this.spec = spec;
+    this.options = options;
+    this.pipelinePath = spec.pipeline;
+    this.workDir = path.resolve(options.workDir ?? '.byoa');
+  }
+
+  /** Whether the pipeline has a batch transform step. */
+  public get hasTransform(): boolean {
+    return this.spec.transform !== undefined;
+  }
+
+  /** Whether the pipeline has a real-time endpoint. */
+  public get hasEndpoint(): boolean {
+    return this.spec.endpointConfig !== undefined;
+  }
+
+  /**
+   * Run the pipeline's training job. Resolves when the job has ended, with
+   * status `Completed` or `Failed`; rejects only when the job could not be
+   * started (no Docker engine, an input local mode cannot read, ...).
+   */
+  public async train(options: LocalTrainOptions = {}): Promise<LocalTrainingResult> {
+    const observer = options.observer ?? this.options.observer;
+    const engine = await this.engine();
+    const image = await this.prepareImage(observer);
+    const request = this.spec.training;
+    observer?.onProgress(`Training ${this.pipelinePath} with ${image}`);
+    const res = await runTrainingJob({
+      request,
+      image,
+      assemblyDir: this.assemblyDir,
+      workDir: this.workDir,
+      region: this.region,
+      account: this.spec.account ?? '000000000000',
+      engine,
+      graceSeconds: (this.options.maxRuntimeGracePeriod ?? Duration.seconds(120)).toMilliseconds() / 1000,
+      onLogLine: observer ? (jobName, host, stream, line) => observer.onLogLine({ jobName, host, stream, line }) : undefined,
+      onMetric: observer
+        ? (jobName, p) => observer.onMetric({ jobName, host: p.host, metricName: p.metricName, value: p.value, timestamp: p.timestamp })
+        : undefined,
+    });
+    return {
+      jobName: res.jobName,
+      status: res.status === 'Completed' ? LocalJobStatus.COMPLETED : LocalJobStatus.FAILED,
+      failureReason: res.failureReason,
+      modelArtifact: res.modelArtifact,
+      outputArtifact: res.outputArtifact,
+      descriptionPath: res.descriptionPath,
+      metricsPath: res.metricsPath,
+      finalMetrics: res.finalMetrics.map((p) => ({ metricName: p.metricName, value: p.value, timestamp: p.timestamp })),
+      duration: Duration.millis(Math.max(0, res.endTime.getTime() - res.startTime.getTime())),
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Batch transform and real-time endpoint (helper B: src/local/transform/,
+  // src/local/hosting*.ts). They serve the model archive of a training run.
+  // -------------------------------------------------------------------------
+
+  /**
+   * Run the pipeline's batch transform with the model archive of a training
+   * run. Resolves when the job has ended, with status `Completed` or
+   * `Failed`; rejects only when it could not start (no transform step, an
+   * input local mode cannot read, a container that never gets healthy).
+   */
+  public async transform(options: LocalTransformOptions): Promise<LocalTransformResult> {
+    const request = this.spec.transform;
+    if (!request) {
+      throw new LocalModeError(`Pipeline ${this.pipelinePath} has no batch transform step: add one to the pipeline, or call train()/startEndpoint() only.`);
+    }
+    const observer = options.observer ?? this.options.observer;
+    await this.engine();
+    const image = await this.prepareImage(observer);
+    observer?.onProgress(`Batch transform of ${this.pipelinePath} with ${image}`);
+    let jobName = '';
+    const res = await runTransformJob({
+      request,
+      model: this.spec.model,
+      image,
+      modelArtifactPath: options.modelArtifact,
+      assemblyDir: this.assemblyDir,
+      workDir: this.workDir,
+      startupTimeoutMs: (options.startupHealthCheckTimeout ?? Duration.seconds(60)).toMilliseconds(),
+      onLogLine: observer ? (line) => observer.onLogLine({ jobName, host: 'algo-1', stream: 'stdout', line }) : undefined,
+      onProgress: (p) => {
+        jobName = p.jobName;
+        options.progressObserver?.onProgress(p);
+      },
+    });
+    return {
+      jobName: res.jobName,
+      status: res.status === 'Completed' ? LocalJobStatus.COMPLETED : LocalJobStatus.FAILED,
+      failureReason: res.failureReason,
+      outputDir: res.outputDir,
+      descriptionPath: res.descriptionPath,
+      outputFiles: res.files.filter((f) => f.output).map((f) => f.output!),
+      records: res.records,
+      duration: Duration.millis(Math.max(0, res.endTime.getTime() - res.startTime.getTime())),
+    };
+  }
+
+  /**
+   * Start the pipeline's real-time endpoint locally with the model archive
+   * of a training run. Resolves once `GET /ping` answers 200; call `stop()`
+   * on the endpoint when done.
+   */
+  public async startEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
+    const observer = options.observer ?? this.options.observer;
+    await this.engine();
+    const image = await this.prepareImage(observer);
+    const variant = this.spec.endpointConfig?.ProductionVariants?.[0];
+    const variantTimeout = variant?.ContainerStartupHealthCheckTimeoutInSeconds;
+    const endpointName = this.spec.endpointName ?? this.pipelinePath.split('/').pop() ?? 'endpoint';
+    observer?.onProgress(`Starting local endpoint ${endpointName} with ${image}`);
+    return LocalEndpoint.start({
+      image,
+      environment: this.spec.model.PrimaryContainer?.Environment,
+      modelArtifactPath: options.modelArtifact,
+      endpointName,
+      startupHealthCheckTimeout: options.startupHealthCheckTimeout ?? (variantTimeout ? Duration.seconds(variantTimeout) : undefined),
+      invocationTimeout: options.invocationTimeout,
+      stopGracePeriod: options.stopGracePeriod,
+      logSink: observer ? { writeLine: (line) => observer.onLogLine({ jobName: endpointName, host: 'algo-1', stream: 'stdout', line }) } : undefined,
+      logPrefix: '',
+    });
+  }
+
+  /** Region of the run: the stack's, else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. */
+  private get region(): string {
+    return this.spec.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  }
+
+  private async engine() {
+    if (this.options.dockerExecutable) { setDockerExecutable(this.options.dockerExecutable); }
+    return ensureDockerEngine();
+  }
+
+  /** Build or pull the algorithm image once per runner. */
+  private async prepareImage(observer?: ILocalRunObserver): Promise<string> {
+    if (!this.image) {
+      observer?.onProgress(`Preparing image (${this.spec.image.kind})`);
+      this.image = await prepareImage(this.spec.image, this.assemblyDir, {
+        onLine: observer ? (line) => observer.onProgress(line) : undefined,
+      });
+    }
+    return this.image;
+  }
+}
