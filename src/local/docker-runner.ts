@@ -136,8 +136,9 @@ export class DockerRunner {
    * assembly in `assemblyDir`.
    */
   public static fromCloudAssembly(assemblyDir: string, pipelinePath: string, options: DockerRunnerOptions = {}): DockerRunner {
-    const dir = path.resolve(assemblyDir);
-    return new DockerRunner(dir, readRunSpec(dir, pipelinePath), options);
+    const spec = readRunSpec(path.resolve(assemblyDir), pipelinePath);
+    // A pipeline in a Stage lives in a nested assembly: its assets are there.
+    return new DockerRunner(spec.assemblyDirectory ?? path.resolve(assemblyDir), spec, options);
   }
 
   /** Absolute path of the cloud assembly. */
@@ -236,7 +237,7 @@ export class DockerRunner {
       assemblyDir: this.assemblyDir,
       workDir: this.workDir,
       startupTimeoutMs: (options.startupHealthCheckTimeout ?? Duration.seconds(60)).toMilliseconds(),
-      onLogLine: observer ? (line) => observer.onLogLine({ jobName, host: 'algo-1', stream: 'stdout', line }) : undefined,
+      onLogLine: observer ? (line) => observer.onLogLine({ jobName: jobName || request.TransformJobName!, host: 'algo-1', stream: 'stdout', line }) : undefined,
       onProgress: (p) => {
         jobName = p.jobName;
         options.progressObserver?.onProgress(p);
