@@ -281,17 +281,22 @@ export class DeployEndpointStep extends sfn.StateMachineFragment {
       policies: [describePolicy],
     });
     const endpointRequest = { 'EndpointName': props.endpointName, 'EndpointConfigName.$': STATE_PATHS.name };
+    // With a customer key, the caller of CreateEndpoint/UpdateEndpoint lets
+    // SageMaker use it for the instances' volumes.
+    const keyPolicies = props.endpoint.encryptionKey
+      ? [new iam.PolicyStatement({ actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [props.endpoint.encryptionKey.keyArn] })]
+      : [];
     const create = new SageMakerTask(this, 'Create endpoint', {
       integration: 'sagemaker:createEndpoint',
       parameters: endpointRequest,
       resultPath: STATE_PATHS.endpoint,
-      policies: [new iam.PolicyStatement({ actions: ['sagemaker:CreateEndpoint'], resources: [endpointArn, configArn] })],
+      policies: [new iam.PolicyStatement({ actions: ['sagemaker:CreateEndpoint'], resources: [endpointArn, configArn] }), ...keyPolicies],
     });
     const update = new SageMakerTask(this, 'Update endpoint', {
       integration: 'sagemaker:updateEndpoint',
       parameters: endpointRequest,
       resultPath: STATE_PATHS.endpoint,
-      policies: [new iam.PolicyStatement({ actions: ['sagemaker:UpdateEndpoint'], resources: [endpointArn, configArn] })],
+      policies: [new iam.PolicyStatement({ actions: ['sagemaker:UpdateEndpoint'], resources: [endpointArn, configArn] }), ...keyPolicies],
     });
     const wait = new sfn.Wait(this, 'Wait for the endpoint', { time: sfn.WaitTime.duration(props.pollInterval ?? Duration.seconds(30)) });
     const status = new SageMakerTask(this, 'Read endpoint status', {

@@ -391,6 +391,20 @@ describe('given resources', () => {
       .filter(s => resourcesOf(s).includes(`\${GetAtt:${logicalId(key)}.Arn}`)).flatMap(actionsOf);
     expect(kmsActions).toEqual(expect.arrayContaining(['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey']));
   });
+  test('an endpoint encryption key is passed as KmsKeyId, and the state machine may let SageMaker use it', () => {
+    // GIVEN
+    const { stack } = newStack();
+    const key = new kms.Key(stack, 'EndpointKey');
+    // WHEN
+    const pipeline = fullPipeline(stack, { endpoint: { instanceType: InstanceType.ML_M5_LARGE, encryptionKey: key } });
+    // THEN
+    const template = Template.fromStack(stack);
+    const keyArn = `\${GetAtt:${logicalId(key)}.Arn}`;
+    expect(stateMachineDefinition(template).States['Create endpoint config'].Parameters.KmsKeyId).toBe(keyArn);
+    const roleId = logicalId(pipeline.stateMachine.role);
+    const kmsActions = statementsOfRole(template, roleId).filter(st => resourcesOf(st).includes(keyArn)).flatMap(actionsOf);
+    expect(kmsActions).toEqual(expect.arrayContaining(['kms:CreateGrant', 'kms:DescribeKey']));
+  });
 });
 
 describe('VPC', () => {
