@@ -1,16 +1,18 @@
 import type { CreateEndpointConfigInput, CreateModelInput, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
-import { checkInstanceType, seconds } from '../training/training-request';
+import { checkInstanceType, renderSeconds, seconds } from '../training/training-request';
 import { isToken, JOB_NAME_PATTERN, Problems } from '../private/validation';
 import { EndpointProps, ProductionVariantProps } from './endpoint-props';
 
 export const DEFAULT_HOSTING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
+/** The name SageMaker's own tools give a single variant. */
+export const DEFAULT_VARIANT_NAME = 'AllTraffic';
 const NAME_PATTERN_TEXT = '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}';
 
 /** Values that exist only once the model is bound. */
 export interface ModelRequestContext {
-  /** `ModelName` (a placeholder that the state machine or the local runner replaces). */
-  readonly modelName: string;
+  /** `ModelName`: set by the state machine or the local runner. @default - empty */
+  readonly modelName?: string;
   readonly roleArn: string;
   readonly imageUri: string;
   /** `PrimaryContainer.ModelDataUrl`: empty when it is only known at run time. */
@@ -29,7 +31,7 @@ export function validateModelEnvironment(problems: Problems, property: string, e
 /** Renders the `CreateModel` request: the one function both backends read. */
 export function renderModel(ctx: ModelRequestContext): CreateModelInput {
   return {
-    ModelName: ctx.modelName,
+    ModelName: ctx.modelName ?? '',
     ExecutionRoleArn: ctx.roleArn,
     PrimaryContainer: {
       Image: ctx.imageUri,
@@ -87,30 +89,30 @@ export function validateEndpoint(problems: Problems, props: EndpointProps, prefi
 }
 
 /** Renders the `CreateEndpointConfig` request: the one function both backends read. */
-export function renderEndpointConfig(props: EndpointProps, ctx: { configName: string; modelName: string; kmsKeyId?: string }): CreateEndpointConfigInput {
+export function renderEndpointConfig(props: EndpointProps, ctx: { configName?: string; modelName?: string; kmsKeyId?: string }): CreateEndpointConfigInput {
   const variants: ProductionVariant[] = props.serverless
     ? [{
-      VariantName: 'AllTraffic',
-      ModelName: ctx.modelName,
+      VariantName: DEFAULT_VARIANT_NAME,
+      ModelName: ctx.modelName ?? '',
       ServerlessConfig: { MemorySizeInMB: props.serverless.memorySizeInMB, MaxConcurrency: props.serverless.maxConcurrency },
     }]
     : endpointVariants(props).map((v, i) => ({
       VariantName: variantName(v, i),
-      ModelName: ctx.modelName,
+      ModelName: ctx.modelName ?? '',
       InstanceType: (v.instanceType ?? DEFAULT_HOSTING_INSTANCE_TYPE).toString() as any,
       InitialInstanceCount: v.initialInstanceCount ?? 1,
       InitialVariantWeight: v.initialVariantWeight ?? 1,
       VolumeSizeInGB: v.volumeSizeInGB,
-      ModelDataDownloadTimeoutInSeconds: seconds(v.modelDataDownloadTimeout),
-      ContainerStartupHealthCheckTimeoutInSeconds: seconds(v.containerStartupHealthCheckTimeout),
+      ModelDataDownloadTimeoutInSeconds: renderSeconds(v.modelDataDownloadTimeout),
+      ContainerStartupHealthCheckTimeoutInSeconds: renderSeconds(v.containerStartupHealthCheckTimeout),
     }));
   return {
-    EndpointConfigName: ctx.configName,
+    EndpointConfigName: ctx.configName ?? '',
     ProductionVariants: variants,
     KmsKeyId: ctx.kmsKeyId,
   };
 }
 
 export function variantName(v: ProductionVariantProps, index: number): string {
-  return v.variantName ?? (index === 0 ? 'AllTraffic' : `Variant${index + 1}`);
+  return v.variantName ?? (index === 0 ? DEFAULT_VARIANT_NAME : `Variant${index + 1}`);
 }

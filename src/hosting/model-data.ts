@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
@@ -29,23 +30,35 @@ export abstract class ModelData {
   public abstract bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig;
 }
 
+/** Lets `grantee` read that one object (not list the bucket). */
+function grantReadObject(bucket: s3.IBucket, objectKey: string, grantee: iam.IGrantable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(objectKey)] }));
+  bucket.encryptionKey?.grantDecrypt(grantee);
+}
+
 class BucketModelData extends ModelData {
   constructor(private readonly bucket: s3.IBucket, private readonly objectKey: string) { super(); }
   public bind(_scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
-    this.bucket.grantRead(grantee, this.objectKey);
+    grantReadObject(this.bucket, this.objectKey, grantee);
     return { uri: `s3://${this.bucket.bucketName}/${this.objectKey}` };
   }
 }
 
 class AssetModelData extends ModelData {
-  private asset?: s3_assets.Asset;
+  private readonly assets = new Map<Stack, s3_assets.Asset>();
   constructor(private readonly filePath: string) { super(); }
   public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
     if (!this.filePath.endsWith('.tar.gz')) {
       throw new Error(`${scope.node.path}: ModelData.fromAsset needs a .tar.gz archive, got ${JSON.stringify(this.filePath)}`);
     }
-    this.asset ??= new s3_assets.Asset(scope, 'ModelData', { path: path.resolve(this.filePath) });
-    this.asset.grantRead(grantee);
-    return { uri: this.asset.s3ObjectUrl };
+    // One asset per stack, so that using it in two stacks makes no cross-stack reference.
+    const stack = Stack.of(scope);
+    let asset = this.assets.get(stack);
+    if (!asset) {
+      asset = new s3_assets.Asset(scope, 'ModelData', { path: path.resolve(this.filePath) });
+      this.assets.set(stack, asset);
+    }
+    grantReadObject(asset.bucket, asset.s3ObjectKey, grantee);
+    return { uri: asset.s3ObjectUrl };
   }
 }

@@ -1,12 +1,14 @@
-import { ArnFormat, Duration, IResource, Resource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, IResource, Resource } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { AlgorithmImage } from '../image/algorithm-image';
+import { sagemakerArn } from '../private/arns';
+import { grantSageMakerLogsAndMetrics } from '../private/grants';
 import { Problems } from '../private/validation';
 import { EndpointProps } from './endpoint-props';
-import { endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from './endpoint-request';
+import { DEFAULT_VARIANT_NAME, endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from './endpoint-request';
 import { ModelData } from './model-data';
 
 /** A SageMaker real-time endpoint. */
@@ -87,9 +89,7 @@ export class RealtimeEndpoint extends RealtimeEndpointBase {
   public static fromEndpointName(scope: Construct, id: string, endpointName: string): IRealtimeEndpoint {
     class Import extends RealtimeEndpointBase {
       public readonly endpointName = endpointName;
-      public readonly endpointArn = Stack.of(scope).formatArn({
-        service: 'sagemaker', resource: 'endpoint', resourceName: endpointName.toLowerCase(), arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      });
+      public readonly endpointArn = sagemakerArn(scope, 'endpoint', endpointName);
     }
     return new Import(scope, id);
   }
@@ -101,6 +101,7 @@ export class RealtimeEndpoint extends RealtimeEndpointBase {
   /** The names of the production variants. */
   public readonly variantNames: string[];
   private readonly endpoint: sagemaker.CfnEndpoint;
+  private readonly serverless: boolean;
 
   constructor(scope: Construct, id: string, props: RealtimeEndpointProps) {
     super(scope, id, { physicalName: props.endpointName });
@@ -115,7 +116,7 @@ export class RealtimeEndpoint extends RealtimeEndpointBase {
     });
     const imageUri = props.image.bind(this, this.role).imageUri;
     const modelDataUrl = props.modelData.bind(this, this.role).uri;
-    props.encryptionKey?.grantEncryptDecrypt(this.role);
+    grantSageMakerLogsAndMetrics(this.role);
 
     const modelRequest = renderModel({
       modelName: '',
@@ -162,7 +163,8 @@ export class RealtimeEndpoint extends RealtimeEndpointBase {
     this.endpointArn = this.getResourceArnAttribute(this.endpoint.ref, {
       service: 'sagemaker', resource: 'endpoint', resourceName: this.physicalName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    this.variantNames = props.serverless ? ['AllTraffic'] : endpointVariants(props).map(variantName);
+    this.serverless = props.serverless !== undefined;
+    this.variantNames = props.serverless ? [DEFAULT_VARIANT_NAME] : endpointVariants(props).map(variantName);
   }
 
   /**
@@ -172,6 +174,9 @@ export class RealtimeEndpoint extends RealtimeEndpointBase {
   public addAutoScaling(props: EndpointAutoScalingProps): appscaling.ScalableTarget {
     const variant = props.variantName ?? this.variantNames[0];
     const problems = new Problems();
+    if (this.serverless) {
+      problems.addMessage('autoScaling', 'a serverless endpoint scales by itself (maxConcurrency); instance-count autoscaling needs instance-backed variants');
+    }
     if (!this.variantNames.includes(variant)) {
       problems.add('autoScaling.variantName', variant, `one of this endpoint's variants: ${this.variantNames.join(', ')}`);
     }

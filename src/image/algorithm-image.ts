@@ -141,17 +141,16 @@ class RepositoryImage extends AlgorithmImage {
     return { imageUri: this.imageUri() };
   }
 
-  public _runSpec(scope: Construct): ImageSpec {
+  public _runSpec(_scope: Construct): ImageSpec {
     // repositoryUriForTag() always holds the AWS::URLSuffix token, so the URI
     // is built here from its parts when they are all concrete.
-    const stack = Stack.of(scope);
     const account = this.repository.env.account;
     const region = this.repository.env.region;
     const name = this.repository.repositoryName;
     if ([account, region, name, this.tagOrDigest].some(v => Token.isUnresolved(v))) {
       return { kind: 'repository', imageUri: `unresolved://${this.repository.node.path}` };
     }
-    const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : (stack.urlSuffix && !Token.isUnresolved(stack.urlSuffix) ? stack.urlSuffix : 'amazonaws.com');
+    const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
     const reference = this.tagOrDigest.startsWith('sha256:') ? `@${this.tagOrDigest}` : `:${this.tagOrDigest}`;
     return {
       kind: 'repository',

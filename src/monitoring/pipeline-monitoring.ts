@@ -484,7 +484,7 @@ export class PipelineMonitoring extends Construct {
       }
     }
     const ep = alarmOptions.evaluationPeriods;
-    if (ep !== undefined && !(Number.isInteger(ep) && ep >= 1)) {
+    if (ep !== undefined && !Token.isUnresolved(ep) && !(Number.isInteger(ep) && ep >= 1)) {
       problems.push(`alarmOptions.evaluationPeriods is ${ep}; it must be a whole number >= 1`);
     }
     const period = alarmOptions.period;

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { grantReadPrefix } from '../private/grants';
 import { BatchTransformProps } from '../transform/batch-transform-props';
 import { renderTransformJob } from '../transform/transform-request';
 import { TrainingProps } from '../training/training-props';
@@ -25,6 +26,8 @@ export interface BindContext {
   readonly outputBucket?: s3.IBucket;
   /** Output S3 path (`s3://bucket/prefix/`), for SageMaker. */
   readonly outputPath: string;
+  /** Key prefix under which asset inputs are extracted in `outputBucket`. */
+  readonly inputsPrefix: string;
   readonly localMode: boolean;
 }
 
@@ -48,11 +51,13 @@ export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindCo
   const locations = props.channels.map((channel, i) => channel.input._source.bind(scope, `Channel${i}`, {
     grantee: ctx.grantee,
     stagingBucket: ctx.outputBucket,
-    stagingPrefix: 'inputs/',
+    stagingPrefix: ctx.inputsPrefix,
     localMode: ctx.localMode,
   }));
+  const checkpointPrefix = props.checkpoint?.keyPrefix ?? 'checkpoints/';
   if (!ctx.localMode && props.checkpoint && ctx.grantee) {
-    props.checkpoint.bucket.grantReadWrite(ctx.grantee, `${props.checkpoint.keyPrefix ?? 'checkpoints/'}*`);
+    grantReadPrefix(props.checkpoint.bucket, ctx.grantee, checkpointPrefix);
+    props.checkpoint.bucket.grantPut(ctx.grantee, `${checkpointPrefix}*`);
   }
   if (!ctx.localMode && ctx.grantee) {
     props.volumeEncryptionKey?.grantEncryptDecrypt(ctx.grantee);
@@ -69,7 +74,7 @@ export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindCo
     outputPath: ctx.outputPath,
     outputKmsKeyId: props.outputEncryptionKey?.keyArn,
     volumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
-    checkpointUri: props.checkpoint ? `s3://${props.checkpoint.bucket.bucketName}/${props.checkpoint.keyPrefix ?? 'checkpoints/'}` : undefined,
+    checkpointUri: props.checkpoint ? `s3://${props.checkpoint.bucket.bucketName}/${checkpointPrefix}` : undefined,
     ...network,
   };
   return {
@@ -86,7 +91,7 @@ export function bindTransform(scope: Construct, props: BatchTransformProps, ctx:
   const location = props.input._source.bind(scope, 'TransformInput', {
     grantee: ctx.grantee,
     stagingBucket: ctx.outputBucket,
-    stagingPrefix: 'inputs/',
+    stagingPrefix: ctx.inputsPrefix,
     localMode: ctx.localMode,
   });
   if (!ctx.localMode && ctx.grantee) {

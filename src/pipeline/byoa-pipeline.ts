@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +10,7 @@ import { EndpointProps } from '../hosting/endpoint-props';
 import { endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from '../hosting/endpoint-request';
 import { AlgorithmImage } from '../image/algorithm-image';
 import { PipelineMonitoring, PipelineMonitoringOptions } from '../monitoring/pipeline-monitoring';
+import { grantSageMakerLogsAndMetrics } from '../private/grants';
 import { NagSuppression, suppressNag } from '../private/nag';
 import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
 import { Problems } from '../private/validation';
@@ -171,10 +172,11 @@ export class ByoaPipeline extends Construct {
       Annotations.of(this).addInfo(`${this.node.path} is in local mode: it creates no SageMaker, Step Functions or IAM resources. Run it with \`byoa local run ${this.node.path}\` after \`cdk synth\`.`);
       imageUri = `${this.namePrefix}:local`;
       const roleArn = `arn:aws:iam::${concrete(stack.account) ?? '000000000000'}:role/byoa-local-mode`;
-      const ctx = { jobName: names.jobName, roleArn, imageUri, outputPath: 'file://output/', localMode: true };
+      const ctx = { jobName: names.jobName, roleArn, imageUri, outputPath: 'file://output/', inputsPrefix: `${outputPrefix}inputs/`, localMode: true };
       spec = {
         training: bindTraining(this, props.training, ctx).local,
-        model: renderModel({ modelName: names.modelName, roleArn, imageUri, environment: props.modelEnvironment, enableNetworkIsolation: props.training.enableNetworkIsolation }),
+        model: renderModel({ roleArn, imageUri, environment: props.modelEnvironment, enableNetworkIsolation: props.training.enableNetworkIsolation }),
+        endpointConfig: props.endpoint ? renderEndpointConfig(props.endpoint, {}) : undefined,
         transform: props.batchTransform ? bindTransform(this, props.batchTransform, { ...ctx, modelName: names.modelName }).local : undefined,
       };
     } else {
@@ -195,7 +197,7 @@ export class ByoaPipeline extends Construct {
       });
       this._outputBucket = bucket;
       imageUri = props.image.bind(this, role).imageUri;
-      grantExecutionRole(this, role, bucket, outputPrefix, props);
+      grantExecutionRole(role, bucket, outputPrefix, props);
 
       const stepProps = { role, namePrefix: this.namePrefix };
       // One security group for the training job and the model, when none is given.
@@ -209,15 +211,17 @@ export class ByoaPipeline extends Construct {
         imageUri,
         outputPath: `${base}training/`,
         stagingBucket: bucket,
+        inputsPrefix: `${outputPrefix}inputs/`,
       });
       let chain: sfn.Chain = new JobNameStep(this, 'Name the jobs', { namePrefix: this.namePrefix }).next(training);
-      chain = chain.next(new CreateModelStep(this, 'Model', {
+      const model = new CreateModelStep(this, 'Model', {
         ...stepProps,
         imageUri,
         environment: props.modelEnvironment,
         enableNetworkIsolation: props.training.enableNetworkIsolation,
         training: trainingProps,
-      }));
+      });
+      chain = chain.next(model);
       let transform: TransformStep | undefined;
       if (props.batchTransform) {
         transform = new TransformStep(this, 'Transform', {
@@ -225,11 +229,14 @@ export class ByoaPipeline extends Construct {
           transform: { ...props.batchTransform, outputEncryptionKey: props.batchTransform.outputEncryptionKey ?? props.encryptionKey },
           outputPath: `${base}transform/`,
           stagingBucket: bucket,
+          inputsPrefix: `${outputPrefix}inputs/`,
         });
         chain = chain.next(transform);
       }
+      let endpoint: DeployEndpointStep | undefined;
       if (props.endpoint) {
-        chain = chain.next(new DeployEndpointStep(this, 'Endpoint', { ...stepProps, endpoint: props.endpoint, endpointName: this.endpointName! }));
+        endpoint = new DeployEndpointStep(this, 'Endpoint', { ...stepProps, endpoint: props.endpoint, endpointName: this.endpointName! });
+        chain = chain.next(endpoint);
       }
       chain = chain.next(new sfn.Succeed(this, 'Done'));
 
@@ -257,7 +264,8 @@ export class ByoaPipeline extends Construct {
       suppressNag(this, nagSuppressions(this.namePrefix));
       spec = {
         training: training._request.local,
-        model: renderModel({ modelName: names.modelName, roleArn: role.roleArn, imageUri, environment: props.modelEnvironment, enableNetworkIsolation: props.training.enableNetworkIsolation }),
+        model: model._request,
+        endpointConfig: endpoint?._request,
         transform: transform?._request.local,
       };
     }
@@ -272,8 +280,9 @@ export class ByoaPipeline extends Construct {
       ...spec,
       training: { ...spec.training, TrainingJobName: names.jobName },
       transform: spec.transform ? { ...spec.transform, TransformJobName: names.jobName, ModelName: names.modelName } : undefined,
-      endpointConfig: props.endpoint
-        ? renderEndpointConfig(props.endpoint, { configName: names.jobName, modelName: names.modelName })
+      model: { ...spec.model, ModelName: names.modelName },
+      endpointConfig: spec.endpointConfig
+        ? { ...spec.endpointConfig, EndpointConfigName: names.jobName, ProductionVariants: spec.endpointConfig.ProductionVariants?.map(v => ({ ...v, ModelName: names.modelName })) }
         : undefined,
       endpointName: this.endpointName,
     };
@@ -321,6 +330,12 @@ function validate(pipeline: ByoaPipeline, props: ByoaPipelineProps): void {
     }
   }
   problems.checkKeyPrefix('outputPrefix', props.outputPrefix);
+  if (props.outputPrefix && !Token.isUnresolved(props.outputPrefix) && /['{}\\]/.test(props.outputPrefix)) {
+    problems.add('outputPrefix', props.outputPrefix, 'a key prefix without \' { } or \\ (the state machine builds output paths with States.Format)');
+  }
+  if (props.endpoint?.serverless && (props.training.vpc || props.training.enableNetworkIsolation)) {
+    problems.addMessage('endpoint.serverless', 'cannot host a model with a VPC or network isolation (the model takes training.vpc and training.enableNetworkIsolation); use instance-backed variants');
+  }
   if (props.outputPrefix && !Token.isUnresolved(props.outputPrefix) && !props.outputPrefix.endsWith('/')) {
     problems.add('outputPrefix', props.outputPrefix, 'empty, or a key prefix ending in "/" without a leading "/" (for example "iris/")');
   }
@@ -331,27 +346,15 @@ function validate(pipeline: ByoaPipeline, props: ByoaPipelineProps): void {
   problems.throwIfAny(pipeline);
 }
 
-function grantExecutionRole(scope: Construct, role: iam.IRole, bucket: s3.IBucket, outputPrefix: string, props: ByoaPipelineProps): void {
-  const stack = Stack.of(scope);
+function grantExecutionRole(role: iam.IRole, bucket: s3.IBucket, outputPrefix: string, props: ByoaPipelineProps): void {
   bucket.grantPut(role, `${outputPrefix}training/*`);
-  bucket.grantRead(role, `${outputPrefix}training/*`);
+  // The model is created from training/<job>/output/model.tar.gz.
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${outputPrefix}training/*`)] }));
   if (props.batchTransform) {
     bucket.grantPut(role, `${outputPrefix}transform/*`);
   }
   props.encryptionKey?.grantEncryptDecrypt(role);
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    sid: 'SageMakerLogs',
-    actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-    resources: [
-      stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    ],
-  }));
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    sid: 'SageMakerMetrics',
-    actions: ['cloudwatch:PutMetricData'],
-    resources: ['*'],
-    conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
-  }));
+  grantSageMakerLogsAndMetrics(role);
   if (props.training.vpc) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'SageMakerVpcAccess',
@@ -382,9 +385,9 @@ function concrete(value: string): string | undefined {
 function nagSuppressions(namePrefix: string): NagSuppression[] {
   return [{
     id: 'AwsSolutions-IAM5',
-    reason: 'S3 grants are limited to the pipeline\'s own key prefixes (inputs/<asset hash>/, training/, transform/); the action wildcards are aws-cdk-lib\'s grant action groups (GetObject*, List*, PutObject*, Abort*).',
+    reason: 'S3 grants are limited to the pipeline\'s own key prefixes (inputs/<asset hash>/, training/, transform/); the action wildcards are aws-cdk-lib\'s object-level grant action groups (PutObject*, Abort*).',
     appliesTo: [
-      '/^Action::s3:[A-Za-z]+\\*$/g',
+      '/^Action::s3:(PutObject|Abort)\\*$/g',
       '/^Resource::.*\\/(inputs\\/[0-9a-f]{64}|training|transform)\\/\\*$/g',
     ],
   }, {
@@ -401,7 +404,7 @@ function nagSuppressions(namePrefix: string): NagSuppression[] {
     appliesTo: ['Resource::*'],
   }, {
     id: 'AwsSolutions-IAM5',
-    reason: `Each execution names its jobs, model and endpoint config "${namePrefix}-<UUID>": permissions are scoped to that prefix.`,
-    appliesTo: [`/^Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:(training-job|model|transform-job|endpoint-config)\\/${namePrefix}\\*$/g`],
+    reason: `Each execution names its jobs, model and endpoint config "${namePrefix}-<UUID>": permissions are scoped to "${namePrefix}-*".`,
+    appliesTo: [`/^Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:(training-job|model|transform-job|endpoint-config)\\/${namePrefix}-\\*$/g`],
   }];
 }

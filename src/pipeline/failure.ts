@@ -18,7 +18,7 @@ export function failWithCaughtError(scope: Construct, id: string): sfn.Fail {
 }
 
 export interface JobFailureProps {
-  /** `training-job` or `transform-job`. */
+  /** `TrainingJob` or `TransformJob`: names the Describe call and the error. */
   readonly kind: 'TrainingJob' | 'TransformJob';
   /** The path of the job's name in the execution's state. */
   readonly jobNamePath: string;

@@ -1,12 +1,19 @@
-import type { CreateTrainingJobRequest, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type { CreateEndpointConfigInput, CreateModelInput, CreateTrainingJobRequest, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
+import { Annotations, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EndpointProps } from '../hosting/endpoint-props';
-import { renderEndpointConfig, renderModel } from '../hosting/endpoint-request';
+import { renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment } from '../hosting/endpoint-request';
+import { InstanceType } from '../instance-type';
+import { sagemakerArn } from '../private/arns';
+import { hasLocalStorage } from '../private/instance-types';
 import { SageMakerTask, withPaths } from '../private/sagemaker-task';
+import { Problems } from '../private/validation';
+import { DEFAULT_TRANSFORM_INSTANCE_TYPE, validateTransform } from '../transform/transform-request';
+import { DEFAULT_TRAINING_INSTANCE_TYPE, validateTraining } from '../training/training-request';
 import { BatchTransformProps } from '../transform/batch-transform-props';
 import { TrainingProps } from '../training/training-props';
 import { BindContext, bindTraining, bindTransform, BoundRequest, vpcSettings } from './bind';
@@ -67,10 +74,6 @@ function passRole(role: iam.IRole): iam.PolicyStatement {
   });
 }
 
-function sagemakerArn(scope: Construct, resource: string, resourceName: string): string {
-  return Stack.of(scope).formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-}
-
 function eventsRule(scope: Construct, ruleName: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
     actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
@@ -88,6 +91,12 @@ export interface TrainingStepProps extends StepProps {
   readonly outputPath: string;
   /** Bucket into which asset inputs are extracted. */
   readonly stagingBucket: s3.IBucket;
+  /**
+   * Key prefix in `stagingBucket` under which asset inputs are extracted
+   * (`<prefix><asset hash>/`).
+   * @default 'inputs/'
+   */
+  readonly inputsPrefix?: string;
 }
 
 /**
@@ -104,8 +113,12 @@ export class TrainingStep extends sfn.StateMachineFragment {
 
   constructor(scope: Construct, id: string, props: TrainingStepProps) {
     super(scope, id);
+    const problems = new Problems();
+    validateTraining(problems, props.training);
+    problems.throwIfAny(this);
+    warnVolumeKeyWithLocalStorage(this, 'training', props.training.instanceType ?? DEFAULT_TRAINING_INSTANCE_TYPE, props.training.volumeEncryptionKey);
     this._request = bindTraining(this, props.training, bindContext(props, props.outputPath, props.stagingBucket));
-    const jobArn = sagemakerArn(this, 'training-job', `${props.namePrefix}*`);
+    const jobArn = sagemakerArn(this, 'training-job', `${props.namePrefix}-*`);
     const task = new SageMakerTask(this, 'Train', {
       integration: 'sagemaker:createTrainingJob.sync',
       comment: 'Trains the model and waits for the training job to end',
@@ -157,11 +170,16 @@ export interface CreateModelStepProps extends StepProps {
 export class CreateModelStep extends sfn.StateMachineFragment {
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
+  /** The rendered request (`ModelName` and `ModelDataUrl` are set per execution). @internal */
+  public readonly _request: CreateModelInput;
 
   constructor(scope: Construct, id: string, props: CreateModelStepProps) {
     super(scope, id);
+    const problems = new Problems();
+    validateModelEnvironment(problems, 'environment', props.environment);
+    problems.throwIfAny(this);
     const network = props.training ? vpcSettings(this, props.training) : {};
-    const request = renderModel({
+    const request = this._request = renderModel({
       modelName: '',
       roleArn: props.role.roleArn,
       imageUri: props.imageUri,
@@ -177,7 +195,7 @@ export class CreateModelStep extends sfn.StateMachineFragment {
       }),
       resultPath: STATE_PATHS.model,
       policies: [
-        new iam.PolicyStatement({ actions: ['sagemaker:CreateModel'], resources: [sagemakerArn(this, 'model', `${props.namePrefix}*`)] }),
+        new iam.PolicyStatement({ actions: ['sagemaker:CreateModel'], resources: [sagemakerArn(this, 'model', `${props.namePrefix}-*`)] }),
         passRole(props.role),
       ],
     });
@@ -195,6 +213,12 @@ export interface TransformStepProps extends StepProps {
   readonly outputPath: string;
   /** Bucket into which asset inputs are extracted. */
   readonly stagingBucket: s3.IBucket;
+  /**
+   * Key prefix in `stagingBucket` under which asset inputs are extracted
+   * (`<prefix><asset hash>/`).
+   * @default 'inputs/'
+   */
+  readonly inputsPrefix?: string;
 }
 
 /**
@@ -211,8 +235,12 @@ export class TransformStep extends sfn.StateMachineFragment {
 
   constructor(scope: Construct, id: string, props: TransformStepProps) {
     super(scope, id);
+    const problems = new Problems();
+    validateTransform(problems, props.transform);
+    problems.throwIfAny(this);
+    warnVolumeKeyWithLocalStorage(this, 'batchTransform', props.transform.instanceType ?? DEFAULT_TRANSFORM_INSTANCE_TYPE, props.transform.volumeEncryptionKey);
     this._request = bindTransform(this, props.transform, { ...bindContext(props, props.outputPath, props.stagingBucket), modelName: '' });
-    const jobArn = sagemakerArn(this, 'transform-job', `${props.namePrefix}*`);
+    const jobArn = sagemakerArn(this, 'transform-job', `${props.namePrefix}-*`);
     const task = new SageMakerTask(this, 'Batch transform', {
       integration: 'sagemaker:createTransformJob.sync',
       comment: 'Runs the batch transform and waits for it to end',
@@ -259,14 +287,19 @@ export interface DeployEndpointStepProps extends StepProps {
 export class DeployEndpointStep extends sfn.StateMachineFragment {
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
+  /** The rendered request (names are set per execution). @internal */
+  public readonly _request: CreateEndpointConfigInput;
 
   constructor(scope: Construct, id: string, props: DeployEndpointStepProps) {
     super(scope, id);
-    const config = renderEndpointConfig(props.endpoint, { configName: '', modelName: '', kmsKeyId: props.endpoint.encryptionKey?.keyArn });
+    const problems = new Problems();
+    validateEndpoint(problems, props.endpoint);
+    problems.throwIfAny(this);
+    const config = this._request = renderEndpointConfig(props.endpoint, { configName: '', modelName: '', kmsKeyId: props.endpoint.encryptionKey?.keyArn });
     const parameters = withPaths(config, { EndpointConfigName: STATE_PATHS.name });
     parameters.ProductionVariants = (parameters.ProductionVariants as any[]).map(v => withPaths(v, { ModelName: STATE_PATHS.name }));
-    const configArn = sagemakerArn(this, 'endpoint-config', `${props.namePrefix}*`);
-    const endpointArn = sagemakerArn(this, 'endpoint', props.endpointName.toLowerCase());
+    const configArn = sagemakerArn(this, 'endpoint-config', `${props.namePrefix}-*`);
+    const endpointArn = sagemakerArn(this, 'endpoint', props.endpointName);
     const createConfig = new SageMakerTask(this, 'Create endpoint config', {
       integration: 'sagemaker:createEndpointConfig',
       parameters,
@@ -302,7 +335,8 @@ export class DeployEndpointStep extends sfn.StateMachineFragment {
     const status = new SageMakerTask(this, 'Read endpoint status', {
       integration: 'aws-sdk:sagemaker:describeEndpoint',
       parameters: { EndpointName: props.endpointName },
-      resultSelector: { 'EndpointStatus.$': '$.EndpointStatus', 'EndpointArn.$': '$.EndpointArn', 'Description.$': 'States.JsonToString($)' },
+      // Both fields are always in a DescribeEndpoint answer.
+      resultSelector: { 'EndpointStatus.$': '$.EndpointStatus', 'EndpointArn.$': '$.EndpointArn', 'EndpointConfigName.$': '$.EndpointConfigName' },
       resultPath: STATE_PATHS.endpoint,
       policies: [describePolicy],
     });
@@ -324,24 +358,49 @@ export class DeployEndpointStep extends sfn.StateMachineFragment {
       .when(sfn.Condition.stringMatches('$.byoa.endpointLookup.Cause', '*Could not find endpoint*'), create)
       .otherwise(new sfn.Fail(this, 'Endpoint lookup failed', { errorPath: '$.byoa.endpointLookup.Error', causePath: '$.byoa.endpointLookup.Cause' })),
     { errors: ['States.TaskFailed'], resultPath: '$.byoa.endpointLookup' });
-    failedDescription.next(new sfn.Fail(this, 'Endpoint failed', { error: 'SageMaker.EndpointFailed', causePath: '$.byoa.failure.FailureReason' }));
+    failedDescription.next(new sfn.Choice(this, 'Endpoint has a FailureReason?')
+      .when(sfn.Condition.isPresent('$.byoa.failure.FailureReason'),
+        new sfn.Fail(this, 'Endpoint failed', { error: 'SageMaker.EndpointFailed', causePath: '$.byoa.failure.FailureReason' }))
+      .otherwise(new sfn.Fail(this, 'Endpoint not deployed', {
+        error: 'SageMaker.EndpointNotDeployed',
+        causePath: "States.Format('Endpoint {} is {} with endpoint config {}, not the config of this execution', $.byoa.failure.EndpointName, $.byoa.failure.EndpointStatus, $.byoa.failure.EndpointConfigName)",
+      })));
 
     createConfig.next(exists);
     exists.next(update);
     create.next(wait);
     update.next(wait);
     wait.next(status);
+    const endpointStatus = `${STATE_PATHS.endpoint}.EndpointStatus`;
+    // Success is InService WITH this execution's config: a failed update rolls
+    // back to the previous config and also ends InService.
     status.next(new sfn.Choice(this, 'Endpoint status?')
-      .when(sfn.Condition.stringEquals(`${STATE_PATHS.endpoint}.EndpointStatus`, 'InService'), inService)
-      .when(sfn.Condition.stringEquals(`${STATE_PATHS.endpoint}.EndpointStatus`, 'Failed'), failedDescription)
-      .otherwise(wait));
+      .when(sfn.Condition.and(
+        sfn.Condition.stringEquals(endpointStatus, 'InService'),
+        sfn.Condition.stringEqualsJsonPath(`${STATE_PATHS.endpoint}.EndpointConfigName`, STATE_PATHS.name),
+      ), inService)
+      .when(sfn.Condition.or(
+        ...['Creating', 'Updating', 'SystemUpdating', 'RollingBack'].map(v => sfn.Condition.stringEquals(endpointStatus, v)),
+      ), wait)
+      // InService with another config (rolled back), Failed, UpdateRollbackFailed, OutOfService, Deleting.
+      .otherwise(failedDescription));
     this.startState = createConfig;
     this.endStates = [inService];
   }
 }
 
-function bindContext(props: StepProps & { imageUri?: string }, outputPath: string, stagingBucket: s3.IBucket): BindContext {
+/** SageMaker refuses a volume key on instance types with local storage: say so at synth. */
+function warnVolumeKeyWithLocalStorage(scope: Construct, property: string, instanceType: InstanceType, key: kms.IKey | undefined): void {
+  const name = instanceType.toString();
+  if (key && !Token.isUnresolved(name) && hasLocalStorage(name)) {
+    Annotations.of(scope).addWarningV2('cdk-sagemaker-byoa:volume-key-with-local-storage',
+      `${property}.volumeEncryptionKey: ${name} has local instance storage, which SageMaker encrypts itself; SageMaker rejects a VolumeKmsKeyId for such instance types. Remove the key or choose an instance type without local storage.`);
+  }
+}
+
+function bindContext(props: StepProps & { imageUri?: string; inputsPrefix?: string }, outputPath: string, stagingBucket: s3.IBucket): BindContext {
   return {
+    inputsPrefix: props.inputsPrefix ?? 'inputs/',
     jobName: '',
     roleArn: props.role.roleArn,
     grantee: props.role,

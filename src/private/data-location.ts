@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Names, Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { grantReadPrefix } from './grants';
 import { suppressNagOnCdkSingleton } from './nag';
 
 /** Where the data of a channel or a transform input lives, for each backend. */
@@ -63,20 +64,22 @@ export function bindAssetData(scope: Construct, id: string, assetPath: string, o
     retainOnDelete: false,
   });
   suppressNagOnCdkSingleton(scope, 'Custom::CDKBucketDeployment', 'BucketDeployment');
-  options.stagingBucket.grantRead(options.grantee ?? new iam.UnknownPrincipal({ resource: scope }), `${prefix}*`);
+  if (options.grantee) {
+    grantReadPrefix(options.stagingBucket, options.grantee, prefix);
+  }
   return { s3Uri: `s3://${options.stagingBucket.bucketName}/${prefix}`, localUri };
 }
 
 /** Data already in a bucket. */
 export function bindBucketData(scope: Construct, bucket: s3.IBucket, keyPrefix: string, options: DataBindOptions): BoundDataLocation {
   if (options.grantee && !options.localMode) {
-    bucket.grantRead(options.grantee, `${keyPrefix}*`);
+    grantReadPrefix(bucket, options.grantee, keyPrefix);
   }
   const s3Uri = `s3://${bucket.bucketName}/${keyPrefix}`;
   const resolved = Stack.of(scope).resolve(s3Uri);
   const localUri = typeof resolved === 'string' && !Token.isUnresolved(resolved)
     ? resolved
-    : `unresolved://${bucket.node.path ?? Names.uniqueId(bucket)}/${keyPrefix}`;
+    : `unresolved://${bucket.node.path}/${keyPrefix}`;
   return { s3Uri, localUri };
 }
 

@@ -28,3 +28,18 @@ export function describeAllowedInstanceTypes(use: InstanceUse): string {
   const sample = ['ml.m5.large', 'ml.c5.xlarge', 'ml.t2.medium', 'ml.g5.xlarge'].filter(t => all.includes(t));
   return `one of the ${all.length} ${use} instance types SageMaker accepts (for example ${sample.join(', ')})`;
 }
+
+/** Instance families whose instances have local NVMe storage (encrypted by hardware). */
+const LOCAL_STORAGE_FAMILIES = new Set(['g5', 'g6', 'g6e', 'gr6', 'p5', 'p5e', 'p5en', 'trn1', 'trn1n', 'trn2']);
+
+/**
+ * Whether an instance type has local instance storage. SageMaker rejects a
+ * `VolumeKmsKeyId` for those ("You can't request a VolumeKmsKeyId when using
+ * an instance type with local storage"). The list of families is this
+ * library's (the API model has none): `d`/`dn`/`de` families (m5d, g4dn,
+ * p4de, ...) and g5, g6, p5 and trn families.
+ */
+export function hasLocalStorage(instanceType: string): boolean {
+  const family = instanceType.split('.')[1] ?? '';
+  return /(d|dn|de)$/.test(family) || LOCAL_STORAGE_FAMILIES.has(family);
+}

@@ -55,7 +55,7 @@ export function suppressNagOnCdkSingleton(scope: IConstruct, idPrefix: string, w
       },
       {
         id: 'AwsSolutions-IAM5',
-        reason: `The ${what} function's permissions are granted by aws-cdk-lib on the locations it works on (object wildcards under them).`,
+        reason: `The ${what} function's permissions are granted by aws-cdk-lib: for BucketDeployment, read of the CDK asset bucket and read/write/delete of every object of the destination bucket (aws-cdk-lib cannot narrow it to the destination prefix); for AwsCustomResource, the calls it makes.`,
       },
       { id: 'AwsSolutions-L1', reason: `The runtime of the ${what} function is chosen and kept current by aws-cdk-lib.` },
     ]);

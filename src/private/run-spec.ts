@@ -12,7 +12,8 @@ import type {
  * from `cdk.out` alone, the way the SAM CLI runs Lambda functions.
  *
  * The requests are the SAME objects the cloud backend sends from its state
- * machine (rendered by one function each, in `src/private/render.ts`), with
+ * machine (rendered by one function each: `renderTrainingJob`, `renderModel`,
+ * `renderTransformJob`, `renderEndpointConfig`), with
  * two differences that only matter to local mode:
  *
  * - names that Step Functions computes per execution (`TrainingJobName`,

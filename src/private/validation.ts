@@ -33,6 +33,11 @@ export function isToken(value: unknown): boolean {
 export class Problems {
   private readonly list: string[] = [];
 
+  /** How many problems have been found. */
+  public get count(): number {
+    return this.list.length;
+  }
+
   /** Adds a problem: `property: value is wrong; allowed: ...`. */
   public add(property: string, value: unknown, allowed: string): void {
     this.list.push(`${property}: ${show(value)} is not valid; allowed: ${allowed}`);
@@ -41,10 +46,6 @@ export class Problems {
   /** Adds a free-form problem that still names the property. */
   public addMessage(property: string, message: string): void {
     this.list.push(`${property}: ${message}`);
-  }
-
-  public get count(): number {
-    return this.list.length;
   }
 
   /** A string of `min`-`max` characters matching `pattern` (when given). */
@@ -146,7 +147,5 @@ export const MAX_KEY_PREFIX_LENGTH = 1024 - 5 - 63 - 1;
 
 /** SageMaker job, endpoint, endpoint config and variant names. */
 export const JOB_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-/** SageMaker model names. */
-export const MODEL_NAME_PATTERN = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 /** Environment variable names in training requests. */
 export const ENV_KEY_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

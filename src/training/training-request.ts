@@ -12,6 +12,8 @@ import { TrainingProps } from './training-props';
 export const DEFAULT_TRAINING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
 const CHANNEL_NAME = /^[A-Za-z0-9.\-_]+$/;
 const MAX_RUNTIME_SECONDS = 2_419_200;
+/** SageMaker's default `MaxRuntimeInSeconds`: one day. */
+export const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;
 
 /** Values that exist only once the job's resources are bound. */
 export interface TrainingRequestContext {
@@ -64,8 +66,8 @@ export function validateTraining(problems: Problems, props: TrainingProps, prefi
   if (props.maxWait && !props.useSpotInstances) {
     problems.addMessage(`${prefix}.maxWait`, 'is only allowed with useSpotInstances: true');
   }
-  if (props.useSpotInstances && maxWait !== undefined && !isToken(maxWait) && maxWait < (maxRuntime ?? 86400)) {
-    problems.add(`${prefix}.maxWait (seconds)`, maxWait, `at least maxRuntime (${maxRuntime ?? 86400} seconds)`);
+  if (props.useSpotInstances && maxWait !== undefined && !isToken(maxWait) && maxWait < (maxRuntime ?? DEFAULT_MAX_RUNTIME_SECONDS)) {
+    problems.add(`${prefix}.maxWait (seconds)`, maxWait, `at least maxRuntime (${maxRuntime ?? DEFAULT_MAX_RUNTIME_SECONDS} seconds)`);
   }
 
   problems.checkMap(`${prefix}.environment`, props.environment, { maxEntries: 100, maxKeyLength: 512, maxValueLength: 512, keyPattern: ENV_KEY_PATTERN });
@@ -135,7 +137,7 @@ export function renderTrainingJob(props: TrainingProps, ctx: TrainingRequestCont
     ...props.environment,
     ...(props.smEnvironment ? smEnvironment(props.channels.map(c => c.channelName), hyperparameters, instanceCount) : {}),
   };
-  const maxRuntime = seconds(props.maxRuntime) ?? 86400;
+  const maxRuntime = renderSeconds(props.maxRuntime) ?? DEFAULT_MAX_RUNTIME_SECONDS;
   return {
     TrainingJobName: ctx.jobName,
     RoleArn: ctx.roleArn,
@@ -175,7 +177,7 @@ export function renderTrainingJob(props: TrainingProps, ctx: TrainingRequestCont
     },
     StoppingCondition: {
       MaxRuntimeInSeconds: maxRuntime,
-      MaxWaitTimeInSeconds: props.useSpotInstances ? (seconds(props.maxWait) ?? maxRuntime) : undefined,
+      MaxWaitTimeInSeconds: props.useSpotInstances ? (renderSeconds(props.maxWait) ?? maxRuntime) : undefined,
     },
     Environment: Object.keys(environment).length ? environment : undefined,
     EnableNetworkIsolation: props.enableNetworkIsolation ?? false,
@@ -200,10 +202,15 @@ export function checkInstanceType(problems: Problems, property: string, instance
   }
 }
 
-/** Duration in whole seconds, unless it is a token. */
+/** Duration in seconds for validation: undefined when it is a token (checked at deploy time). */
 export function seconds(duration: Duration | undefined): number | undefined {
   if (!duration || duration.isUnresolved()) return undefined;
   return duration.toSeconds({ integral: false });
+}
+
+/** Duration in seconds for a request: a token stays a token. */
+export function renderSeconds(duration: Duration | undefined): number | undefined {
+  return duration?.toSeconds();
 }
 
 function checkSize(problems: Problems, property: string, size: Size | undefined): void {

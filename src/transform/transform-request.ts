@@ -2,7 +2,7 @@ import type { CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
 import { isToken, Problems } from '../private/validation';
 import { CompressionType, S3DataType } from '../training/enums';
-import { checkInstanceType, seconds } from '../training/training-request';
+import { checkInstanceType, renderSeconds, seconds } from '../training/training-request';
 import { BatchTransformProps } from './batch-transform-props';
 import { AssembleWith, BatchStrategy, JoinSource, SplitType } from './enums';
 
@@ -58,7 +58,7 @@ export function validateTransform(problems: Problems, props: BatchTransformProps
 
 /** Renders the `CreateTransformJob` request: the one function both backends read. */
 export function renderTransformJob(props: BatchTransformProps, ctx: TransformRequestContext): CreateTransformJobRequest {
-  const timeout = seconds(props.invocationsTimeout);
+  const timeout = renderSeconds(props.invocationsTimeout);
   const dataProcessing = props.inputFilter !== undefined || props.outputFilter !== undefined || props.joinSource !== undefined;
   return {
     TransformJobName: ctx.jobName,

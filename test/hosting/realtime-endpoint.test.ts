@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -47,11 +47,13 @@ describe('RealtimeEndpoint', () => {
     // THEN
     const statements = Template.fromStack(stack).findResources('AWS::IAM::Policy');
     const all = Object.values(statements).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-    const s3Read = all.find((s: any) => [].concat(s.Action).includes('s3:GetObject*'));
-    expect(JSON.stringify(s3Read.Resource)).toContain('my-models/iris/model.tar.gz');
+    const s3Read = all.find((s: any) => [].concat(s.Action).includes('s3:GetObject'));
+    expect(s3Read.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(s3Read.Resource)).toMatch(/:s3:::my-models\/iris\/model.tar.gz"/);
     const pull = all.find((s: any) => [].concat(s.Action).includes('ecr:BatchGetImage'));
     expect(JSON.stringify(pull.Resource)).toContain('repository/iris');
     expect(all.some((s: any) => [].concat(s.Action).some((a: string) => a.startsWith('sagemaker:')))).toBe(false);
+    expect(all.some((s: any) => [].concat(s.Action).includes('s3:List*'))).toBe(false);
   });
 
   test('grantInvoke allows sagemaker:InvokeEndpoint on this endpoint only', () => {
@@ -124,6 +126,39 @@ describe('RealtimeEndpoint', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [Match.objectLike({ ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } })],
     });
+  });
+
+  test('autoscaling is refused for a serverless endpoint', () => {
+    // GIVEN
+    const { endpoint } = setup({ instanceType: undefined, serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } });
+
+    // WHEN / THEN
+    expect(() => endpoint.addAutoScaling({ minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 10 }))
+      .toThrow(/autoScaling: a serverless endpoint scales by itself \(maxConcurrency\); instance-count autoscaling needs instance-backed variants/);
+  });
+
+  test('its role may write the container logs and SageMaker metrics', () => {
+    // GIVEN / WHEN
+    const { stack } = setup();
+
+    // THEN
+    const all = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const logs = all.find((s: any) => [].concat(s.Action).includes('logs:PutLogEvents'));
+    expect(JSON.stringify(logs.Resource)).toContain('log-group:/aws/sagemaker/*');
+    const metrics = all.find((s: any) => [].concat(s.Action).includes('cloudwatch:PutMetricData'));
+    expect(metrics.Condition).toEqual({ StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } });
+  });
+
+  test('fromEndpointName keeps a token name as it is in the ARN', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const name = new CfnParameter(stack, 'EndpointName').valueAsString;
+
+    // WHEN
+    const imported = RealtimeEndpoint.fromEndpointName(stack, 'Imported', name);
+
+    // THEN
+    expect(stack.resolve(imported.endpointArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:111122223333:endpoint/', { Ref: 'EndpointName' }]] });
   });
 
   test('fromEndpointName imports an endpoint that can be granted', () => {

@@ -178,15 +178,14 @@ describe('least privilege', () => {
     const bucket = `\${GetAtt:${logicalId(pipeline.outputBucket)}.Arn}`;
     const statements = statementsOfRole(template, logicalId(pipeline.role))
       .map(s => ({ actions: actionsOf(s), resources: resourcesOf(s), condition: s.Condition }));
-    const read = ['s3:GetBucket*', 's3:GetObject*', 's3:List*'];
     const put = ['s3:Abort*', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'];
     expect(statements).toEqual([
       // pull the algorithm image: that repository only
       { actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: [arn('ecr', 'repository/byoa-algorithm')], condition: undefined },
       { actions: ['ecr:GetAuthorizationToken'], resources: ['*'], condition: undefined },
-      // write and read back the training output prefix
+      // write the training output prefix, and read the model archive back from it
       { actions: put, resources: [`${bucket}/iris/training/*`], condition: undefined },
-      { actions: read, resources: [bucket, `${bucket}/iris/training/*`], condition: undefined },
+      { actions: ['s3:GetObject'], resources: [`${bucket}/iris/training/*`], condition: undefined },
       // write the transform output prefix
       { actions: put, resources: [`${bucket}/iris/transform/*`], condition: undefined },
       // SageMaker's log groups only
@@ -197,9 +196,11 @@ describe('least privilege', () => {
       },
       // metrics in SageMaker's namespaces only
       { actions: ['cloudwatch:PutMetricData'], resources: ['*'], condition: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } } },
-      // read the inputs' prefixes
-      { actions: read, resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}`, `arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/datasets/iris/*`], condition: undefined },
-      { actions: read, resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}`, `arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/batch/*`], condition: undefined },
+      // read the inputs' prefixes, and list only those prefixes
+      { actions: ['s3:GetObject'], resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/datasets/iris/*`], condition: undefined },
+      { actions: ['s3:ListBucket'], resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}`], condition: { StringLike: { 's3:prefix': ['datasets/iris/', 'datasets/iris/*'] } } },
+      { actions: ['s3:GetObject'], resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/batch/*`], condition: undefined },
+      { actions: ['s3:ListBucket'], resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}`], condition: { StringLike: { 's3:prefix': ['batch/', 'batch/*'] } } },
     ]);
   });
 
@@ -224,7 +225,7 @@ describe('least privilege', () => {
     // THEN
     const template = Template.fromStack(stack);
     const bucket = `\${GetAtt:${logicalId(pipeline.outputBucket)}.Arn}`;
-    const reads = statementsOfRole(template, logicalId(pipeline.role)).filter(s => actionsOf(s).includes('s3:GetObject*'));
+    const reads = statementsOfRole(template, logicalId(pipeline.role)).filter(s => actionsOf(s).includes('s3:GetObject'));
     const readResources = reads.flatMap(resourcesOf);
     const objects = readResources.filter(r => r !== bucket).sort();
     expect(objects).toHaveLength(2);
@@ -258,18 +259,18 @@ describe('least privilege', () => {
       condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
     };
     const expected = [
-      { actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'], resources: [sm('training-job/iris*')], condition: undefined },
+      { actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'], resources: [sm('training-job/iris-*')], condition: undefined },
       { actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'], resources: [events('StepFunctionsGetEventsForSageMakerTrainingJobsRule')], condition: undefined },
       passRole,
-      { actions: ['sagemaker:CreateModel'], resources: [sm('model/iris*')], condition: undefined },
-      { actions: ['sagemaker:CreateTransformJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob'], resources: [sm('transform-job/iris*')], condition: undefined },
+      { actions: ['sagemaker:CreateModel'], resources: [sm('model/iris-*')], condition: undefined },
+      { actions: ['sagemaker:CreateTransformJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob'], resources: [sm('transform-job/iris-*')], condition: undefined },
       { actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'], resources: [events('StepFunctionsGetEventsForSageMakerTransformJobsRule')], condition: undefined },
-      { actions: ['sagemaker:CreateEndpointConfig'], resources: [sm('endpoint-config/iris*')], condition: undefined },
+      { actions: ['sagemaker:CreateEndpointConfig'], resources: [sm('endpoint-config/iris-*')], condition: undefined },
       { actions: ['sagemaker:DescribeEndpoint'], resources: [sm('endpoint/iris-endpoint')], condition: undefined },
-      { actions: ['sagemaker:CreateEndpoint'], resources: [sm('endpoint/iris-endpoint'), sm('endpoint-config/iris*')], condition: undefined },
-      { actions: ['sagemaker:UpdateEndpoint'], resources: [sm('endpoint/iris-endpoint'), sm('endpoint-config/iris*')], condition: undefined },
-      { actions: ['sagemaker:DescribeTransformJob'], resources: [sm('transform-job/iris*')], condition: undefined },
-      { actions: ['sagemaker:DescribeTrainingJob'], resources: [sm('training-job/iris*')], condition: undefined },
+      { actions: ['sagemaker:CreateEndpoint'], resources: [sm('endpoint/iris-endpoint'), sm('endpoint-config/iris-*')], condition: undefined },
+      { actions: ['sagemaker:UpdateEndpoint'], resources: [sm('endpoint/iris-endpoint'), sm('endpoint-config/iris-*')], condition: undefined },
+      { actions: ['sagemaker:DescribeTransformJob'], resources: [sm('transform-job/iris-*')], condition: undefined },
+      { actions: ['sagemaker:DescribeTrainingJob'], resources: [sm('training-job/iris-*')], condition: undefined },
     ];
     // aws-cdk's own statements for logging and X-Ray (Resource * is required by those services)
     const cdkOwn = statements.filter(s => s.actions.some(a => a.startsWith('logs:') || a.startsWith('xray:')));
@@ -481,11 +482,26 @@ describe('state machine definition', () => {
       Type: 'Fail', ErrorPath: '$.byoa.endpointLookup.Error', CausePath: '$.byoa.endpointLookup.Cause',
     });
     expect(definition.States['Create endpoint'].Next).toBe('Wait for the endpoint');
+    // Success is InService with THIS execution's config (a failed update rolls back and is InService too);
+    // transitional states wait; everything else is a failure.
     expect(definition.States['Endpoint status?'].Choices).toEqual([
-      { Variable: '$.byoa.endpoint.EndpointStatus', StringEquals: 'InService', Next: 'Endpoint in service' },
-      { Variable: '$.byoa.endpoint.EndpointStatus', StringEquals: 'Failed', Next: 'Describe failed endpoint' },
+      {
+        And: [
+          { Variable: '$.byoa.endpoint.EndpointStatus', StringEquals: 'InService' },
+          { Variable: '$.byoa.endpoint.EndpointConfigName', StringEqualsPath: '$.byoa.name' },
+        ],
+        Next: 'Endpoint in service',
+      },
+      {
+        Or: ['Creating', 'Updating', 'SystemUpdating', 'RollingBack'].map(v => ({ Variable: '$.byoa.endpoint.EndpointStatus', StringEquals: v })),
+        Next: 'Wait for the endpoint',
+      },
     ]);
-    expect(definition.States['Endpoint status?'].Default).toBe('Wait for the endpoint');
+    expect(definition.States['Endpoint status?'].Default).toBe('Describe failed endpoint');
+    expect(definition.States['Endpoint has a FailureReason?'].Choices).toEqual([
+      { Variable: '$.byoa.failure.FailureReason', IsPresent: true, Next: 'Endpoint failed' },
+    ]);
+    expect(definition.States['Endpoint failed']).toEqual({ Type: 'Fail', Error: 'SageMaker.EndpointFailed', CausePath: '$.byoa.failure.FailureReason' });
     expect(definition.States.Done.Type).toBe('Succeed');
   });
 
@@ -849,7 +865,7 @@ describe('where a pipeline can live', () => {
     expect(spec.account).toBeUndefined();
     expect(spec.training.InputDataConfig![0].DataSource!.S3DataSource!.S3Uri).toBe(`s3://${DATA_BUCKET_NAME}/datasets/iris/`);
     const smStatements = statementsOfRole(template, logicalId(pipeline.stateMachine.role));
-    expect(smStatements.flatMap(resourcesOf)).toContain(`arn:\${Ref:AWS::Partition}:sagemaker:\${Ref:AWS::Region}:\${Ref:AWS::AccountId}:training-job/${pipeline.namePrefix}*`);
+    expect(smStatements.flatMap(resourcesOf)).toContain(`arn:\${Ref:AWS::Partition}:sagemaker:\${Ref:AWS::Region}:\${Ref:AWS::AccountId}:training-job/${pipeline.namePrefix}-*`);
   });
 
   test('two pipelines in one stack: no construct id or state name clash, separate prefixes and roles', () => {

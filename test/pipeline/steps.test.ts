@@ -54,13 +54,13 @@ describe('the exported steps in a user\'s own state machine', () => {
     const statements = statementsOfRole(template, logicalId(machine.role))
       .map(s => ({ actions: actionsOf(s), resources: resourcesOf(s), condition: s.Condition }));
     const granted = (action: string) => statements.filter(s => s.actions.includes(action)).flatMap(s => s.resources);
-    expect(granted('sagemaker:CreateTrainingJob')).toEqual([arn(`training-job/${PREFIX}*`)]);
-    expect(granted('sagemaker:DescribeTrainingJob')).toEqual([arn(`training-job/${PREFIX}*`), arn(`training-job/${PREFIX}*`)]);
-    expect(granted('sagemaker:CreateModel')).toEqual([arn(`model/${PREFIX}*`)]);
-    expect(granted('sagemaker:CreateTransformJob')).toEqual([arn(`transform-job/${PREFIX}*`)]);
-    expect(granted('sagemaker:CreateEndpointConfig')).toEqual([arn(`endpoint-config/${PREFIX}*`)]);
-    expect(granted('sagemaker:CreateEndpoint')).toEqual([arn('endpoint/my-endpoint'), arn(`endpoint-config/${PREFIX}*`)]);
-    expect(granted('sagemaker:UpdateEndpoint')).toEqual([arn('endpoint/my-endpoint'), arn(`endpoint-config/${PREFIX}*`)]);
+    expect(granted('sagemaker:CreateTrainingJob')).toEqual([arn(`training-job/${PREFIX}-*`)]);
+    expect(granted('sagemaker:DescribeTrainingJob')).toEqual([arn(`training-job/${PREFIX}-*`), arn(`training-job/${PREFIX}-*`)]);
+    expect(granted('sagemaker:CreateModel')).toEqual([arn(`model/${PREFIX}-*`)]);
+    expect(granted('sagemaker:CreateTransformJob')).toEqual([arn(`transform-job/${PREFIX}-*`)]);
+    expect(granted('sagemaker:CreateEndpointConfig')).toEqual([arn(`endpoint-config/${PREFIX}-*`)]);
+    expect(granted('sagemaker:CreateEndpoint')).toEqual([arn('endpoint/my-endpoint'), arn(`endpoint-config/${PREFIX}-*`)]);
+    expect(granted('sagemaker:UpdateEndpoint')).toEqual([arn('endpoint/my-endpoint'), arn(`endpoint-config/${PREFIX}-*`)]);
     expect(granted('sagemaker:DescribeEndpoint')).toEqual([arn('endpoint/my-endpoint')]);
     expect(granted('events:PutRule').sort()).toEqual([
       `arn:\${Ref:AWS::Partition}:events:${TEST_ENV.region}:${TEST_ENV.account}:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule`,
@@ -86,7 +86,7 @@ describe('the exported steps in a user\'s own state machine', () => {
     const { role } = userStateMachine(stack);
     // THEN
     const resources = statementsOfRole(Template.fromStack(stack), logicalId(role))
-      .filter(s => actionsOf(s).includes('s3:GetObject*')).flatMap(resourcesOf);
+      .filter(s => actionsOf(s).includes('s3:GetObject')).flatMap(resourcesOf);
     expect(resources).toEqual(expect.arrayContaining([
       `arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/train/*`,
       `arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/batch/*`,
@@ -124,7 +124,7 @@ describe('the exported steps in a user\'s own state machine', () => {
     expect(state.Parameters.ExecutionRoleArn).toBe(`arn:aws:iam::${TEST_ENV.account}:role/sm`);
     const statements = statementsOfRole(template, logicalId(machine.role));
     expect(statements.map(s => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
-      { actions: ['sagemaker:CreateModel'], resources: [arn(`model/${PREFIX}*`)] },
+      { actions: ['sagemaker:CreateModel'], resources: [arn(`model/${PREFIX}-*`)] },
       { actions: ['iam:PassRole'], resources: [`arn:aws:iam::${TEST_ENV.account}:role/sm`] },
     ]);
   });

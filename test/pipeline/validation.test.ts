@@ -1,5 +1,7 @@
 import { Duration, Lazy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import {
   ByoaPipeline, ByoaPipelineProps, EndpointProps, InstanceType, MetricDefinition, ProductionVariantProps, SplitType,
   TrainingChannel, TrainingInput, TransformInput, BatchTransformProps,
@@ -819,5 +821,37 @@ describe('S3 locations and networks', () => {
         privateSubnetIds: range(17).map(i => `subnet-${i}`),
       }),
     }), 'training.vpcSubnets', /has 17 subnets; allowed: 1 to 16/);
+  });
+});
+
+describe('rules across properties', () => {
+  test('a serverless endpoint with a training VPC or network isolation', () => {
+    // GIVEN
+    const { stack, props } = propsIn(() => ({
+      training: { enableNetworkIsolation: true },
+      endpoint: { serverless: { memorySizeInMB: 2048, maxConcurrency: 5 } },
+    }));
+    // WHEN / THEN
+    expect(() => construct(stack, props)).toThrow(oneProblem('endpoint.serverless',
+      /cannot host a model with a VPC or network isolation \(the model takes training.vpc and training.enableNetworkIsolation\); use instance-backed variants/));
+  });
+
+  test('an outputPrefix with a character States.Format cannot hold', () => {
+    // GIVEN
+    const { stack, props } = propsIn(() => ({ outputPrefix: "it's/" }));
+    // WHEN / THEN
+    expect(() => construct(stack, props)).toThrow(oneProblem('outputPrefix', /"it's\/" is not valid; allowed: a key prefix without ' \{ \} or \\ /));
+  });
+
+  test('a volume key on an instance type with local storage is a warning', () => {
+    // GIVEN
+    const { stack, props } = propsIn(s => ({
+      training: { instanceType: InstanceType.ML_G5_XLARGE, volumeEncryptionKey: new kms.Key(s, 'VolumeKey') },
+    }));
+    // WHEN
+    construct(stack, props);
+    // THEN
+    Annotations.fromStack(stack).hasWarning('/TestStack/Pipe/Training', Match.stringLikeRegexp(
+      'training.volumeEncryptionKey: ml.g5.xlarge has local instance storage.*SageMaker rejects a VolumeKmsKeyId'));
   });
 });
