@@ -3,15 +3,23 @@
  * The `byoa` command line: runs a synthesized pipeline locally with Docker.
  *
  *   byoa local train     PIPELINE [--app cdk.out] [--workdir DIR]
- *   byoa local transform PIPELINE [--app cdk.out] [--workdir DIR]
- *   byoa local serve     PIPELINE [--app cdk.out] [--workdir DIR]
+ *   byoa local transform PIPELINE [--model PATH] [--app cdk.out] [--workdir DIR]
+ *   byoa local serve     PIPELINE [--model PATH] [--app cdk.out] [--workdir DIR]
  *   byoa local run       PIPELINE [--app cdk.out] [--workdir DIR] [--keep-serving]
  *
  * Exit code 0 only when everything succeeded; 1 when a job failed or could
  * not run (the reason is printed); 2 on a usage error.
  */
+import * as path from 'path';
 import { parseArgs } from 'util';
-import { DockerRunner, ILocalRunObserver, LocalJobStatus, LocalLogEvent, LocalMetricEvent, LocalTrainingResult } from '../local';
+import { newestTrainedModel, givenModel } from './model-artifact';
+import { TransformProgressDisplay } from './transform-progress';
+import {
+  DockerRunner, ILocalRunObserver, LocalEndpoint, LocalJobStatus, LocalLogEvent, LocalMetricEvent, LocalTrainingResult, LocalTransformResult,
+} from '../local';
+import { readRunSpec } from '../local/cloud-assembly';
+import { cleanupRegistry } from '../local/docker';
+import type { RunSpec } from '../private/run-spec';
 
 const USAGE_MAIN = `Usage: byoa <command> ...
 
@@ -28,8 +36,8 @@ SageMaker runs the algorithm container.
 
 Subcommands:
   train       Run the training job
-  transform   Train, then run the batch transform job on the model
-  serve       Train, then serve the model as a local real-time endpoint
+  transform   Run the batch transform job on a trained model
+  serve       Serve a trained model as a local real-time endpoint until Ctrl-C
   run         The whole pipeline: train, then transform and/or endpoint
 
 Options:
@@ -37,50 +45,116 @@ Options:
   --workdir DIR   Where job outputs go (default: .byoa)
   -h, --help      Show help (also: byoa local <subcommand> --help)`;
 
+const COMMON_OPTIONS = `  --app DIR       Cloud assembly directory (default: cdk.out)
+  --workdir DIR   Where job outputs go, and where trained models are looked
+                  up (default: .byoa)
+  -h, --help      Show this help`;
+
+const MODEL_OPTION = `  --model PATH    The model archive (model.tar.gz) to use. Default: the newest
+                  WORKDIR/<training job>/output/model.tar.gz of this pipeline's
+                  completed training jobs (run 'byoa local train' first)`;
+
+const EXIT_CODES = 'Exit codes: 0 success, 1 the job failed or could not run (the reason is printed), 2 usage error.';
+
 const SUBCOMMAND_HELP: { [name: string]: string } = {
   train: `Usage: byoa local train PIPELINE [--app cdk.out] [--workdir DIR]
 
 Runs the pipeline's training job in Docker: config files in /opt/ml/input/config,
 channels mounted read-only, metric definitions applied to the logs.
 Writes WORKDIR/<job>/output/model.tar.gz, output.tar.gz, metrics.json and
-description.json. Exit code 0 when the job completed, 1 otherwise.`,
-  transform: `Usage: byoa local transform PIPELINE [--app cdk.out] [--workdir DIR]
+description.json. Exit code 0 when the job completed, 1 otherwise.
 
-Trains, then runs the pipeline's batch transform job on the trained model.`,
-  serve: `Usage: byoa local serve PIPELINE [--app cdk.out] [--workdir DIR]
+Options:
+${COMMON_OPTIONS}
 
-Trains, then starts the model's serving container as a local endpoint on
-127.0.0.1 and serves until Ctrl-C.`,
+${EXIT_CODES}`,
+  transform: `Usage: byoa local transform PIPELINE [--model PATH] [--app cdk.out] [--workdir DIR]
+
+Runs the pipeline's batch transform job on a trained model: the serving
+container (IMAGE serve) with the model extracted in /opt/ml/model, the input
+split, batched and sent to POST /invocations as SageMaker does. Shows the
+container's logs and a progress bar (records/s). Writes the .out files and
+description.json to WORKDIR/<transform job>/. Exit code 0 when the job
+completed, 1 otherwise (the failure reason is printed).
+
+Options:
+${MODEL_OPTION}
+${COMMON_OPTIONS}
+
+${EXIT_CODES}`,
+  serve: `Usage: byoa local serve PIPELINE [--model PATH] [--app cdk.out] [--workdir DIR]
+
+Starts the model's serving container (IMAGE serve) as a local real-time
+endpoint on 127.0.0.1, prints its URL and serves until Ctrl-C (SIGINT or
+SIGTERM), then stops and removes the container (exit code 0). Exit code 1
+when the container does not get healthy (the reason and its last log lines
+are printed).
+
+Options:
+${MODEL_OPTION}
+${COMMON_OPTIONS}
+
+${EXIT_CODES}`,
   run: `Usage: byoa local run PIPELINE [--app cdk.out] [--workdir DIR] [--keep-serving]
 
-Runs the whole pipeline: training, then the batch transform and/or the
-endpoint it defines. The endpoint is stopped at the end unless --keep-serving
-is given (then it serves until Ctrl-C).`,
+Runs the whole pipeline: training, then the batch transform it defines (on the
+new model), then the endpoint it defines (started, checked healthy, URL
+printed). The endpoint is stopped at the end unless --keep-serving is given
+(then it serves until Ctrl-C). Exit code 0 only when every step succeeded;
+otherwise the failed step and its reason are printed (exit code 1).
+
+Options:
+  --keep-serving  Keep the endpoint serving until Ctrl-C (SIGINT or SIGTERM)
+${COMMON_OPTIONS}
+
+${EXIT_CODES}`,
 };
 
 /** Where the CLI writes (replaceable in tests). */
 export interface CliOutput {
+  /** Whether stdout is a terminal (the progress bar is then redrawn in place). @default false */
+  readonly isTTY?: boolean;
+  /** Writes one line to stdout. */
   out(line: string): void;
+  /** Writes one line to stderr. */
   err(line: string): void;
+  /** Writes text as is to stdout (for the progress bar). @default - lines through out() */
+  write?(text: string): void;
 }
 
 const consoleOutput: CliOutput = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
+  write: (text) => process.stdout.write(text),
+  isTTY: process.stdout.isTTY === true,
 };
 
-/** Prints container logs prefixed with the job (and host when not algo-1), metrics as they appear. */
+/**
+ * Prints container logs prefixed with the job (and host when not algo-1),
+ * metrics as they appear. Lines go around the transform progress bar when
+ * one is shown.
+ */
 class PrintingObserver implements ILocalRunObserver {
+  /** The progress bar being shown, if any. */
+  public progress?: TransformProgressDisplay;
+  /** Job name for lines that come before the runner knows the job's name. */
+  public fallbackJobName = 'job';
+
   constructor(private readonly output: CliOutput) {}
   public onLogLine(e: LocalLogEvent): void {
-    const prefix = e.host && e.host !== 'algo-1' ? `[${e.jobName}/${e.host}]` : `[${e.jobName}]`;
-    (e.stream === 'stderr' ? this.output.err : this.output.out)(`${prefix} ${e.line}`);
+    const job = e.jobName || this.fallbackJobName;
+    const prefix = e.host && e.host !== 'algo-1' ? `[${job}/${e.host}]` : `[${job}]`;
+    this.print(e.stream === 'stderr' ? 'err' : 'out', `${prefix} ${e.line}`);
   }
   public onMetric(e: LocalMetricEvent): void {
-    this.output.out(`[${e.jobName}] metric ${e.metricName} = ${e.value}`);
+    this.print('out', `[${e.jobName}] metric ${e.metricName} = ${e.value}`);
   }
   public onProgress(message: string): void {
-    this.output.err(`byoa: ${message}`);
+    this.print('err', `byoa: ${message}`);
+  }
+  private print(stream: 'out' | 'err', line: string): void {
+    const write = () => (stream === 'err' ? this.output.err(line) : this.output.out(line));
+    if (this.progress) this.progress.around(write); else write();
   }
 }
 
@@ -114,6 +188,7 @@ export async function main(argv: string[], output: CliOutput = consoleOutput): P
       options: {
         'app': { type: 'string', default: 'cdk.out' },
         'workdir': { type: 'string', default: '.byoa' },
+        'model': { type: 'string' },
         'keep-serving': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
       },
@@ -130,24 +205,33 @@ export async function main(argv: string[], output: CliOutput = consoleOutput): P
     output.err('byoa: --keep-serving only applies to \'byoa local run\'.');
     return 2;
   }
+  if (parsed.values.model !== undefined && sub !== 'transform' && sub !== 'serve') {
+    output.err(`byoa: --model only applies to 'byoa local transform' and 'byoa local serve' ('byoa local ${sub}' trains its own model).`);
+    return 2;
+  }
   if (parsed.positionals.length !== 1) {
     output.err(`byoa: expected exactly one PIPELINE argument, got ${parsed.positionals.length}.\n\n${SUBCOMMAND_HELP[sub]}`);
     return 2;
   }
 
   const observer = new PrintingObserver(output);
+  const appDir = parsed.values.app!;
   try {
-    const runner = DockerRunner.fromCloudAssembly(parsed.values.app!, parsed.positionals[0], {
+    const runner = DockerRunner.fromCloudAssembly(appDir, parsed.positionals[0], {
       workDir: parsed.values.workdir,
       observer,
     });
+    const spec = readRunSpec(path.resolve(appDir), runner.pipelinePath);
+    const cli: CliRun = { runner, spec, output, observer };
     switch (sub) {
       case 'train':
         return reportTraining(await runner.train(), output) ? 0 : 1;
       case 'transform':
+        return await transformCommand(cli, parsed.values.model);
       case 'serve':
+        return await serveCommand(cli, parsed.values.model);
       case 'run':
-        return await runFurther(sub, runner, output, parsed.values['keep-serving'] === true);
+        return await runCommand(cli, parsed.values['keep-serving'] === true);
       default:
         return 2;
     }
@@ -155,6 +239,14 @@ export async function main(argv: string[], output: CliOutput = consoleOutput): P
     output.err(`byoa: ${(e as Error).message}`);
     return 1;
   }
+}
+
+/** What every subcommand works with. */
+interface CliRun {
+  readonly runner: DockerRunner;
+  readonly spec: RunSpec;
+  readonly output: CliOutput;
+  readonly observer: PrintingObserver;
 }
 
 /** Prints the outcome of a training run; true when it completed. */
@@ -174,35 +266,172 @@ function reportTraining(result: LocalTrainingResult, output: CliOutput): boolean
   return false;
 }
 
-async function runFurther(sub: string, runner: DockerRunner, output: CliOutput, keepServing: boolean): Promise<number> {
-  const wantsTransform = sub === 'transform' || (sub === 'run' && runner.hasTransform);
-  const wantsEndpoint = sub === 'serve' || (sub === 'run' && runner.hasEndpoint);
-  if (sub === 'transform' && !runner.hasTransform) {
-    output.err(`byoa: pipeline ${runner.pipelinePath} has no batch transform.`);
+/** The model of `transform`/`serve`: `--model`, else the newest trained one (and says which). */
+function chooseModel(cli: CliRun, modelOption: string | undefined): string {
+  if (modelOption !== undefined) {
+    const given = givenModel(modelOption);
+    cli.output.out(`Using model ${given.modelArtifact}`);
+    return given.modelArtifact;
+  }
+  const newest = newestTrainedModel(cli.runner.workDir, cli.spec.training.TrainingJobName, cli.runner.pipelinePath);
+  cli.output.out(`Using the newest trained model: ${newest.modelArtifact} (training job ${newest.trainingJobName}; choose another with --model PATH)`);
+  return newest.modelArtifact;
+}
+
+/** Runs the batch transform with a progress bar and prints the outcome; true when it completed. */
+async function runTransform(cli: CliRun, modelArtifact: string): Promise<boolean> {
+  const { output, observer } = cli;
+  const progress = new TransformProgressDisplay(
+    // Without write(), the display is never in place and writes whole lines.
+    { write: output.write ? (text) => output.write!(text) : (text) => output.out(text.replace(/\n$/, '')) },
+    { tty: output.isTTY === true && output.write !== undefined },
+  );
+  observer.fallbackJobName = cli.spec.transform?.TransformJobName ?? 'transform';
+  observer.progress = progress;
+  let result: LocalTransformResult;
+  try {
+    result = await cli.runner.transform({ modelArtifact, progressObserver: progress });
+  } finally {
+    progress.close();
+    observer.progress = undefined;
+  }
+  const seconds = (result.duration.toMilliseconds() / 1000).toFixed(1);
+  if (result.status === LocalJobStatus.COMPLETED) {
+    output.out(`Transform job ${result.jobName} Completed: ${result.records} records in ${seconds} s`);
+    output.out(`  outputs:     ${result.outputDir} (${result.outputFiles.length} .out file${result.outputFiles.length === 1 ? '' : 's'})`);
+    output.out(`  description: ${result.descriptionPath}`);
+    return true;
+  }
+  output.err(`Transform job ${result.jobName} Failed: ${result.failureReason}`);
+  output.err(`  outputs:     ${result.outputDir} (${result.outputFiles.length} .out file${result.outputFiles.length === 1 ? '' : 's'} written)`);
+  output.err(`  description: ${result.descriptionPath}`);
+  return false;
+}
+
+async function transformCommand(cli: CliRun, modelOption: string | undefined): Promise<number> {
+  if (!cli.runner.hasTransform) {
+    cli.output.err(`byoa: pipeline ${cli.runner.pipelinePath} has no batch transform.`);
     return 1;
   }
-  if (sub === 'serve' && !runner.hasEndpoint) {
-    output.err(`byoa: pipeline ${runner.pipelinePath} has no endpoint.`);
+  const modelArtifact = chooseModel(cli, modelOption);
+  return (await runTransform(cli, modelArtifact)) ? 0 : 1;
+}
+
+/** Content type for the example request: the transform input's, else JSON. */
+function exampleContentType(spec: RunSpec): string {
+  return spec.transform?.TransformInput?.ContentType ?? 'application/json';
+}
+
+/** Starts the endpoint and prints how to call it; throws (with the container's last lines) when it does not get healthy. */
+async function startEndpoint(cli: CliRun, modelArtifact: string): Promise<LocalEndpoint> {
+  const endpoint = await cli.runner.startEndpoint({ modelArtifact });
+  const contentType = exampleContentType(cli.spec);
+  cli.output.out(`Endpoint ${endpoint.endpointName} is healthy at ${endpoint.url}`);
+  cli.output.out(`  invoke: curl -s -X POST -H 'Content-Type: ${contentType}' --data-binary @INPUT_FILE ${endpoint.url}/invocations`);
+  cli.output.out(`  health: curl -s ${endpoint.url}/ping`);
+  return endpoint;
+}
+
+/**
+ * Serves until SIGINT or SIGTERM, then stops the endpoint. A second signal
+ * while stopping removes everything at once and exits 130.
+ */
+async function serveUntilSignal(cli: CliRun, endpoint: LocalEndpoint): Promise<void> {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    let count = 0;
+    onSignal = (signal) => {
+      count++;
+      if (count === 1) {
+        resolve(signal);
+      } else {
+        cleanupRegistry.cleanupSync();
+        process.exit(130);
+      }
+    };
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    cli.output.out(`Serving ${endpoint.endpointName} until Ctrl-C (SIGINT or SIGTERM).`);
+    const signal = await received;
+    cli.output.out(`Received ${signal}: stopping endpoint ${endpoint.endpointName}...`);
+    await endpoint.stop();
+    cli.output.out(`Endpoint ${endpoint.endpointName} stopped.`);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+async function serveCommand(cli: CliRun, modelOption: string | undefined): Promise<number> {
+  if (!cli.runner.hasEndpoint) {
+    cli.output.err(`byoa: pipeline ${cli.runner.pipelinePath} has no endpoint.`);
     return 1;
   }
-  if ((wantsTransform || wantsEndpoint) && !LOCAL_TRANSFORM_AND_ENDPOINT_AVAILABLE) {
-    // TODO(lead): wire DockerRunner.transform() / startEndpoint() (helper B's
-    // src/local/transform and src/local/hosting.ts) here once they exist on
-    // DockerRunner, and set LOCAL_TRANSFORM_AND_ENDPOINT_AVAILABLE. `serve`
-    // and `run --keep-serving` should print the endpoint URL and wait for
-    // Ctrl-C; `run` without it stops the endpoint at the end.
-    output.err(`byoa: 'byoa local ${sub}' needs local ${[wantsTransform ? 'batch transform' : '', wantsEndpoint ? 'endpoints' : ''].filter((x) => x).join(' and ')}, `
-      + 'which are not yet available in this version. Use \'byoa local train\'.');
+  const modelArtifact = chooseModel(cli, modelOption);
+  let endpoint: LocalEndpoint;
+  try {
+    endpoint = await startEndpoint(cli, modelArtifact);
+  } catch (e) {
+    cli.output.err(`byoa: the endpoint of ${cli.runner.pipelinePath} failed to start: ${(e as Error).message}`);
     return 1;
   }
-  const training = await runner.train();
-  if (!reportTraining(training, output)) { return 1; }
-  void keepServing;
+  try {
+    await serveUntilSignal(cli, endpoint);
+  } finally {
+    await endpoint.stop();
+  }
   return 0;
 }
 
-/** Flipped by the lead when DockerRunner gains transform() and startEndpoint(). */
-const LOCAL_TRANSFORM_AND_ENDPOINT_AVAILABLE = false;
+/** Runs one step of `run`; prints which step failed and why. */
+async function step(cli: CliRun, name: string, body: () => Promise<boolean>): Promise<boolean> {
+  cli.output.out(`=== Step ${name} ===`);
+  let ok: boolean;
+  let reason = 'see the messages above';
+  try {
+    ok = await body();
+  } catch (e) {
+    ok = false;
+    reason = (e as Error).message;
+  }
+  if (!ok) cli.output.err(`byoa: step '${name}' of pipeline ${cli.runner.pipelinePath} failed: ${reason}`);
+  return ok;
+}
+
+async function runCommand(cli: CliRun, keepServing: boolean): Promise<number> {
+  const { runner, output } = cli;
+  const steps = ['train', ...(runner.hasTransform ? ['transform'] : []), ...(runner.hasEndpoint ? ['endpoint'] : [])];
+  output.out(`Running pipeline ${runner.pipelinePath}: ${steps.join(', ')}`);
+  let modelArtifact = '';
+  const trained = await step(cli, 'train', async () => {
+    const result = await runner.train();
+    modelArtifact = result.modelArtifact;
+    return reportTraining(result, output);
+  });
+  if (!trained) return 1;
+  if (runner.hasTransform && !await step(cli, 'transform', () => runTransform(cli, modelArtifact))) return 1;
+  if (runner.hasEndpoint) {
+    let endpoint: LocalEndpoint | undefined;
+    const served = await step(cli, 'endpoint', async () => {
+      endpoint = await startEndpoint(cli, modelArtifact);
+      return true;
+    });
+    if (!served) return 1;
+    try {
+      if (keepServing) {
+        await serveUntilSignal(cli, endpoint!);
+      } else {
+        output.out(`Stopping endpoint ${endpoint!.endpointName} (use --keep-serving to keep it serving until Ctrl-C).`);
+      }
+    } finally {
+      await endpoint!.stop();
+    }
+  }
+  output.out(`Pipeline ${runner.pipelinePath} completed locally: ${steps.join(', ')}.`);
+  return 0;
+}
 
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
