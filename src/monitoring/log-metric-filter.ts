@@ -137,7 +137,7 @@ export class LogMetricFilter extends Construct {
     this.logGroup = props.logGroup;
 
     const pattern = props.filterPattern.logPatternString;
-    throwIfProblems(`Invalid metric filter '${this.node.path}'`, checkMetricFilter({
+    throwIfProblems(this.node.path, checkMetricFilter({
       filterPattern: pattern,
       metricNamespace: this.metricNamespace,
       metricName: this.metricName,

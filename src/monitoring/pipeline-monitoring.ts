@@ -497,12 +497,12 @@ export class PipelineMonitoring extends Construct {
     if (props.alarmTopic && props.createAlarmTopic) {
       problems.push('alarmTopic and createAlarmTopic are both set; give a topic or ask for one, not both');
     }
-    throwIfProblems(`Invalid PipelineMonitoring '${this.node.path}'`, problems);
+    throwIfProblems(this.node.path, problems);
   }
 
   private requireEndpoint(method: string): EndpointMetrics {
     if (!this.endpointMetrics) {
-      throwIfProblems(`Invalid use of PipelineMonitoring '${this.node.path}'`,
+      throwIfProblems(this.node.path,
         [`${method}() needs endpointName, which is not set`]);
     }
     return this.endpointMetrics!;

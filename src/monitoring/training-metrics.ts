@@ -65,7 +65,7 @@ export class TrainingMetrics {
   constructor(props: TrainingMetricsProps = {}) {
     const prefix = props.trainingJobNamePrefix;
     if (prefix !== undefined && !Token.isUnresolved(prefix)) {
-      throwIfProblems('Invalid TrainingMetrics', /^[A-Za-z0-9._-]+$/.test(prefix) ? []
+      throwIfProblems('TrainingMetrics', /^[A-Za-z0-9._-]+$/.test(prefix) ? []
         : [`trainingJobNamePrefix '${prefix}' may contain only letters, digits, '-', '_' and '.'`]);
     }
     this.trainingJobNamePrefix = prefix;
@@ -89,7 +89,7 @@ export class TrainingMetrics {
     }
     const statistic = options.statistic ?? 'Average';
     if (/'/.test(statistic)) problems.push(`statistic '${statistic}' contains a quote`);
-    throwIfProblems('Invalid training metric search', problems);
+    throwIfProblems('TrainingMetrics.metricAcrossExecutions', problems);
 
     const terms = [`MetricName="${metricName}"`];
     if (this.trainingJobNamePrefix) terms.push(`TrainingJobName=${this.trainingJobNamePrefix}`);

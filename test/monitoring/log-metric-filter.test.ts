@@ -128,7 +128,7 @@ describe('LogMetricFilter', () => {
         filterPattern: logs.FilterPattern.anyTerm('ERROR'),
         metricName: 'a:b',
         metricNamespace: 'AWS/x',
-      })).toThrow(/Invalid metric filter 'Default\/Filter':\n {2}- metricNamespace .*\n {2}- metricName/);
+      })).toThrow(/Default\/Filter: invalid configuration \(2 problems\):\n {2}- metricNamespace .*\n {2}- metricName/);
     });
 
     test('ignores % inside quoted strings when counting regex terms', () => {
