@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { readRunSpec } from './cloud-assembly';
-import { ensureDockerEngine, setDockerExecutable } from './docker';
+import { ensureDockerEngine, withDockerExecutable } from './docker';
 import { LocalModeError } from './errors';
 import { LocalEndpoint } from './hosting';
 import { prepareImage } from './image';
@@ -176,6 +176,10 @@ export class DockerRunner {
    * started (no Docker engine, an input local mode cannot read, ...).
    */
   public async train(options: LocalTrainOptions = {}): Promise<LocalTrainingResult> {
+    return this.withEngine(() => this.trainWithEngine(options));
+  }
+
+  private async trainWithEngine(options: LocalTrainOptions): Promise<LocalTrainingResult> {
     const observer = options.observer ?? this.options.observer;
     const engine = await this.engine();
     const image = await this.prepareImage(observer);
@@ -194,6 +198,7 @@ export class DockerRunner {
       onMetric: observer
         ? (jobName, p) => observer.onMetric({ jobName, host: p.host, metricName: p.metricName, value: p.value, timestamp: p.timestamp })
         : undefined,
+      onProgress: observer ? (message) => observer.onProgress(message) : undefined,
     });
     return {
       jobName: res.jobName,
@@ -220,6 +225,10 @@ export class DockerRunner {
    * input local mode cannot read, a container that never gets healthy).
    */
   public async transform(options: LocalTransformOptions): Promise<LocalTransformResult> {
+    return this.withEngine(() => this.transformWithEngine(options));
+  }
+
+  private async transformWithEngine(options: LocalTransformOptions): Promise<LocalTransformResult> {
     const request = this.spec.transform;
     if (!request) {
       throw new LocalModeError(`Pipeline ${this.pipelinePath} has no batch transform step: add one to the pipeline, or call train()/startEndpoint() only.`);
@@ -261,10 +270,20 @@ export class DockerRunner {
    * on the endpoint when done.
    */
   public async startEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
+    return this.withEngine(() => this.startEndpointWithEngine(options));
+  }
+
+  private async startEndpointWithEngine(options: LocalEndpointOptions): Promise<LocalEndpoint> {
     const observer = options.observer ?? this.options.observer;
     await this.engine();
     const image = await this.prepareImage(observer);
-    const variant = this.spec.endpointConfig?.ProductionVariants?.[0];
+    const variants = this.spec.endpointConfig?.ProductionVariants ?? [];
+    const variant = variants[0];
+    if (variants.length > 1) {
+      observer?.onProgress(`Note: the endpoint config has ${variants.length} production variants `
+        + `(${variants.map((v) => `'${v.VariantName}'`).join(', ')}); local mode serves only the first, '${variant?.VariantName}', `
+        + 'and sends every invocation to it (no traffic split).');
+    }
     const variantTimeout = variant?.ContainerStartupHealthCheckTimeoutInSeconds;
     const endpointName = this.spec.endpointName ?? this.pipelinePath.split('/').pop() ?? 'endpoint';
     observer?.onProgress(`Starting local endpoint ${endpointName} with ${image}`);
@@ -286,8 +305,15 @@ export class DockerRunner {
     return this.spec.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   }
 
+  /**
+   * Run `fn` with this runner's Docker CLI (`dockerExecutable`), scoped to
+   * the call: it never changes the CLI of other runners or of the process.
+   */
+  private withEngine<T>(fn: () => Promise<T>): Promise<T> {
+    return withDockerExecutable(this.options.dockerExecutable, fn);
+  }
+
   private async engine() {
-    if (this.options.dockerExecutable) { setDockerExecutable(this.options.dockerExecutable); }
     return ensureDockerEngine();
   }
 

@@ -4,17 +4,22 @@
  * types use Node's `child_process`), but its API is stable for the other
  * `src/local` modules. Overview:
  *
- * - {@link dockerExecutable} / {@link setDockerExecutable}: the Docker CLI,
- *   detected once and cached; `CDK_DOCKER` (the variable CDK uses) wins over
- *   `docker` on the PATH. {@link ensureDockerEngine} checks once that an
- *   engine answers (clear {@link LocalModeError} otherwise) and whether it has
- *   a bridge network.
+ * - {@link dockerExecutable}: the Docker CLI, detected once and cached;
+ *   `CDK_DOCKER` (the variable CDK uses) wins over `docker` on the PATH.
+ *   {@link withDockerExecutable} scopes another CLI to one asynchronous call
+ *   tree (a `DockerRunner` with its own `dockerExecutable`), without changing
+ *   it for anybody else; containers, networks and folders remember the CLI
+ *   that created them. {@link ensureDockerEngine} checks once per CLI that an
+ *   engine answers (clear {@link LocalModeError} otherwise) and whether it
+ *   has a bridge network.
  * - {@link runProcess} / {@link startProcess}: the ONE process helper. Every
  *   docker call goes through it; a failing command throws
  *   {@link CommandError} carrying the command line, the exit code and the
  *   tail of stderr. {@link docker} is `runProcess(dockerExecutable(), ...)`.
  * - {@link buildRunArgs}: the ONE place that builds a `docker run` argument
- *   list, from a typed {@link ContainerRunOptions}.
+ *   list, from a typed {@link ContainerRunOptions}. The environment goes into
+ *   an env-file (mode 0600) rather than `-e K=V`, so values never show in
+ *   `ps`; only values an env-file cannot hold (line breaks) use `-e`.
  * - {@link runContainer}: `docker run` in the foreground (one process that
  *   starts the container, streams its stdout/stderr line by line and ends
  *   with its exit code: the lean path used by training).
@@ -34,14 +39,20 @@
  * - {@link restoreOwnership}: after a job, chown the host folders the
  *   container wrote as root back to the invoking user (no-op as root). The
  *   job container itself always runs as the image's user (root on
- *   SageMaker), never with `--user`.
+ *   SageMaker), never with `--user`. A temp folder registered with an image
+ *   is given back the same way when removing it fails; a folder that still
+ *   cannot be removed is reported as a warning with its path, never
+ *   silently left behind.
  *
  * Image preparation (build of an asset, ECR login and pull) lives in
  * `./image.ts`.
  */
+import { AsyncLocalStorage } from 'async_hooks';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
 import { LocalModeError } from './errors';
 
 /** Label put on every container and network local mode creates. */
@@ -77,7 +88,10 @@ export class CommandError extends LocalModeError {
 
 let executableOverride: string | undefined;
 let cachedExecutable: string | undefined;
-let enginePromise: Promise<DockerEngineInfo> | undefined;
+/** Engine checks, per executable. */
+const enginePromises = new Map<string, Promise<DockerEngineInfo>>();
+/** The executable of the current asynchronous call tree (see {@link withDockerExecutable}). */
+const executableScope = new AsyncLocalStorage<string>();
 
 /** What {@link ensureDockerEngine} found out about the engine. */
 export interface DockerEngineInfo {
@@ -88,10 +102,14 @@ export interface DockerEngineInfo {
 }
 
 /**
- * The Docker CLI to run: the override set with {@link setDockerExecutable},
- * else `$CDK_DOCKER`, else `docker`. Cached after the first call.
+ * The Docker CLI to run: the one scoped with {@link withDockerExecutable} for
+ * the current call tree, else the override set with
+ * {@link setDockerExecutable}, else `$CDK_DOCKER`, else `docker`. Cached
+ * after the first call.
  */
 export function dockerExecutable(): string {
+  const scoped = executableScope.getStore();
+  if (scoped) { return scoped; }
   if (executableOverride) { return executableOverride; }
   if (!cachedExecutable) {
     cachedExecutable = process.env.CDK_DOCKER?.trim() || 'docker';
@@ -100,14 +118,24 @@ export function dockerExecutable(): string {
 }
 
 /**
- * Override the Docker CLI (for example from `DockerRunnerOptions`), or reset
- * to the default detection with `undefined`. Clears the engine cache.
+ * Run `fn` with `executable` as the Docker CLI of every docker call it makes
+ * (and of everything it starts asynchronously), leaving it unchanged for
+ * the rest of the process. `undefined` runs `fn` with the current CLI.
+ */
+export function withDockerExecutable<T>(executable: string | undefined, fn: () => Promise<T>): Promise<T> {
+  return executable ? executableScope.run(executable, fn) : fn();
+}
+
+/**
+ * Override the Docker CLI for the whole process, or reset to the default
+ * detection with `undefined`. Clears the engine cache. Prefer
+ * {@link withDockerExecutable}, which does not leak into other callers.
  */
 export function setDockerExecutable(executable: string | undefined): void {
   if (executable !== executableOverride || executable === undefined) {
     executableOverride = executable;
     cachedExecutable = undefined;
-    enginePromise = undefined;
+    enginePromises.clear();
   }
 }
 
@@ -117,8 +145,9 @@ export function setDockerExecutable(executable: string | undefined): void {
  * what to do when the CLI is missing or no engine answers.
  */
 export function ensureDockerEngine(): Promise<DockerEngineInfo> {
+  const exe = dockerExecutable();
+  let enginePromise = enginePromises.get(exe);
   if (!enginePromise) {
-    const exe = dockerExecutable();
     enginePromise = (async () => {
       let version: ProcessResult;
       try {
@@ -135,7 +164,8 @@ export function ensureDockerEngine(): Promise<DockerEngineInfo> {
       const hasBridge = networks.stdout.split('\n').some((d) => d.trim() === 'bridge');
       return { executable: exe, serverVersion: version.stdout.trim(), hasBridge };
     })();
-    enginePromise.catch(() => { enginePromise = undefined; });
+    enginePromises.set(exe, enginePromise);
+    enginePromise.catch(() => { enginePromises.delete(exe); });
   }
   return enginePromise;
 }
@@ -317,8 +347,20 @@ export interface ContainerRunOptions {
   readonly entrypoint?: string;
   /** Arguments after the image (for example `['train']`). */
   readonly args?: string[];
-  /** `-e K=V`, in the given order. */
+  /**
+   * The container's environment, in the given order. With `envFileDir` it
+   * goes into an env-file (`--env-file`), except values an env-file cannot
+   * hold (see {@link envFileEntries}), which use `-e K=V`; without it, every
+   * entry is `-e K=V`.
+   */
   readonly env?: { [key: string]: string };
+  /**
+   * Folder of the env-file `<name>.env` that holds `env`: see
+   * {@link envFilePath}. {@link runContainer} and
+   * {@link startDetachedContainer} write it (mode 0600) and delete it.
+   * @default - those two use a private temp folder; {@link buildRunArgs} alone uses `-e K=V`
+   */
+  readonly envFileDir?: string;
   readonly mounts?: BindMount[];
   /** `--network`: 'host', 'none', 'bridge' or a user-defined network. @default - engine default */
   readonly network?: string;
@@ -362,10 +404,88 @@ export function buildRunArgs(options: ContainerRunOptions): string[] {
     if (m.readOnly) { fields.push('readonly'); }
     args.push('--mount', fields.map(csvField).join(','));
   }
-  for (const [k, v] of Object.entries(options.env ?? {})) { args.push('-e', `${k}=${v}`); }
+  const env = envFileEntries(options.env);
+  const envFile = envFilePath(options);
+  if (envFile) {
+    args.push('--env-file', envFile);
+  }
+  for (const [k, v] of envFile ? env.inline : [...env.file, ...env.inline]) { args.push('-e', `${k}=${v}`); }
   if (options.entrypoint !== undefined) { args.push('--entrypoint', options.entrypoint); }
   args.push(options.image, ...(options.args ?? []));
   return args;
+}
+
+/**
+ * Splits an environment into what an env-file can hold and what must be
+ * passed with `-e`. Docker reads an env-file line by line: a value with a
+ * line break (`\n`, or a `\r`, which ends a line too) cannot be written there,
+ * and neither can a name that is empty, holds white space or `=`, or starts
+ * with `#` (a comment).
+ */
+export function envFileEntries(env: { [key: string]: string } | undefined): { file: [string, string][]; inline: [string, string][] } {
+  const file: [string, string][] = [];
+  const inline: [string, string][] = [];
+  for (const [k, v] of Object.entries(env ?? {})) {
+    const fits = /^[^\s=#][^\s=]*$/.test(k) && !/[\r\n]/.test(v);
+    (fits ? file : inline).push([k, v]);
+  }
+  return { file, inline };
+}
+
+/**
+ * The env-file {@link buildRunArgs} refers to for `options`:
+ * `<envFileDir>/<name>.env`, or undefined when there is no `envFileDir` or
+ * nothing to put in the file.
+ */
+export function envFilePath(options: ContainerRunOptions): string | undefined {
+  if (!options.envFileDir || envFileEntries(options.env).file.length === 0) { return undefined; }
+  return path.join(options.envFileDir, `${options.name ?? 'container'}.env`);
+}
+
+/**
+ * Writes the env-file of `options` (mode 0600, readable by this user only)
+ * and returns its path; undefined when {@link envFilePath} is.
+ */
+export function writeEnvFile(options: ContainerRunOptions): string | undefined {
+  const file = envFilePath(options);
+  if (!file) { return undefined; }
+  const content = envFileEntries(options.env).file.map(([k, v]) => `${k}=${v}\n`).join('');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    fs.fchmodSync(fd, 0o600); // an existing file keeps its mode otherwise
+    fs.writeFileSync(fd, content);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return file;
+}
+
+/**
+ * `options` with an env-file written: into `options.envFileDir`, else into
+ * a private temp folder. `done()` deletes what was written. Nothing is
+ * written when the environment is empty.
+ */
+function withEnvFile(options: ContainerRunOptions): { options: ContainerRunOptions; done: () => void } {
+  if (envFileEntries(options.env).file.length === 0) { return { options, done: () => undefined }; }
+  let privateDir: string | undefined;
+  if (!options.envFileDir) {
+    privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-env-'));
+    cleanupRegistry.trackDir(privateDir);
+  }
+  const withDir = privateDir ? { ...options, envFileDir: privateDir } : options;
+  const file = writeEnvFile(withDir);
+  return {
+    options: withDir,
+    done: () => {
+      if (privateDir) {
+        fs.rmSync(privateDir, { recursive: true, force: true });
+        cleanupRegistry.releaseDir(privateDir);
+      } else if (file) {
+        fs.rmSync(file, { force: true });
+      }
+    },
+  };
 }
 
 /** `--mount` values are CSV: quote a field holding a comma or quote. */
@@ -406,54 +526,70 @@ export function runContainer(options: ContainerRunOptions, onLine?: LineCallback
   if (!options.name) { throw new LocalModeError('runContainer needs a container name (for cleanup).'); }
   if (options.detach) { throw new LocalModeError('runContainer runs in the foreground: use startDetachedContainer for detach.'); }
   const name = options.name;
-  cleanupRegistry.trackContainer(name);
-  const proc = startProcess(dockerExecutable(), buildRunArgs(options), { onLine, check: false });
-  const exited = proc.result.then((res) => {
+  const exe = dockerExecutable();
+  cleanupRegistry.trackContainer(name, exe);
+  const envFile = withEnvFile(options);
+  let proc: RunningProcess;
+  try {
+    proc = startProcess(exe, buildRunArgs(envFile.options), { onLine, check: false });
+  } catch (e) {
+    envFile.done();
+    throw e;
+  }
+  const exited = proc.result.finally(envFile.done).then((res) => {
     if (options.autoRemove) { cleanupRegistry.releaseContainer(name); }
     if (res.exitCode === 125 && /^docker: /m.test(res.stderr)) {
       throw new CommandError(proc.commandLine, res.exitCode, tail(res.stderr, 20), 'Docker could not run the container.');
     }
     return res.exitCode;
   });
-  return containerHandle(name, exited);
+  return containerHandle(name, exited, exe);
 }
 
 /**
  * `docker run -d`, then `docker logs -f` streaming to `onLine` and
  * `docker wait` for the exit code. Resolves once the container is started.
+ * The env-file is deleted as soon as `docker run -d` returns.
  */
 export async function startDetachedContainer(options: ContainerRunOptions, onLine?: LineCallback): Promise<RunningContainer> {
   if (!options.name) { throw new LocalModeError('startDetachedContainer needs a container name (for cleanup).'); }
   const name = options.name;
-  cleanupRegistry.trackContainer(name);
-  await docker(buildRunArgs({ ...options, detach: true }));
+  const exe = dockerExecutable();
+  cleanupRegistry.trackContainer(name, exe);
+  const envFile = withEnvFile({ ...options, detach: true });
+  try {
+    await runProcess(exe, buildRunArgs(envFile.options));
+  } finally {
+    envFile.done();
+  }
   const logs = onLine
-    ? startProcess(dockerExecutable(), ['logs', '--follow', name], { onLine, check: false }).result
+    ? startProcess(exe, ['logs', '--follow', name], { onLine, check: false }).result
     : Promise.resolve(undefined);
   const exited = (async () => {
-    const waited = await docker(['wait', name], { check: false });
+    const waited = await runProcess(exe, ['wait', name], { check: false });
     await logs;
     const code = parseInt(waited.stdout.trim(), 10);
     if (waited.exitCode !== 0 || isNaN(code)) {
       if (options.autoRemove) { return -1; } // removed before `docker wait` attached
-      throw new CommandError(`${dockerExecutable()} wait ${name}`, waited.exitCode, tail(waited.stderr, 10));
+      throw new CommandError(`${exe} wait ${name}`, waited.exitCode, tail(waited.stderr, 10));
     }
     if (options.autoRemove) { cleanupRegistry.releaseContainer(name); }
     return code;
   })();
-  return containerHandle(name, exited);
+  return containerHandle(name, exited, exe);
 }
 
-function containerHandle(name: string, exited: Promise<number>): RunningContainer {
+/** Stop/remove use the CLI that started the container, whoever calls them later. */
+function containerHandle(name: string, exited: Promise<number>, exe: string): RunningContainer {
   exited.catch(() => { /* handled by whoever awaits */ });
   return {
     name,
     exited,
     stop: async (graceSeconds: number) => {
-      await docker(['stop', '-t', String(Math.max(0, Math.ceil(graceSeconds))), name], { check: false }).catch(() => undefined);
+      await withDockerExecutable(exe, () => stopContainers([name], graceSeconds));
     },
     remove: async () => {
-      await removeContainers([name]);
+      await withDockerExecutable(exe, () => removeContainers([name]));
     },
   };
 }
@@ -475,59 +611,112 @@ export async function stopContainers(names: string[], graceSeconds: number): Pro
 // Cleanup registry
 // ---------------------------------------------------------------------------
 
+/** How a registered temp folder is removed. */
+export interface TrackDirOptions {
+  /**
+   * An image present locally that containers wrote into this folder with:
+   * when removing the folder fails (files a container wrote as root, and
+   * this process is not root), a throw-away container of it gives the
+   * folder back to the invoking user ({@link restoreOwnership}) and the
+   * removal is retried.
+   * @default - no retry
+   */
+  readonly image?: string;
+}
+
+interface TrackedDir {
+  readonly image?: string;
+  /** The Docker CLI that was current when the folder was registered. */
+  readonly executable: string;
+}
+
 /**
  * Everything this process created: containers, networks, temp dirs. Runners
  * register what they create and call {@link CleanupRegistry.cleanup} (or
  * release items) when done; on SIGINT/SIGTERM the handlers remove all that is
- * still registered synchronously and re-raise the signal.
+ * still registered synchronously and re-raise the signal. Each item
+ * remembers the Docker CLI that created it.
  */
 export class CleanupRegistry {
-  private readonly containers = new Set<string>();
-  private readonly networks = new Set<string>();
-  private readonly dirs = new Set<string>();
+  /**
+   * Receives a warning when something could not be removed (the message
+   * names the path or container). @default - written to stderr
+   */
+  public onWarning: (message: string) => void = defaultWarning;
+
+  private readonly containers = new Map<string, string>();
+  private readonly networks = new Map<string, string>();
+  private readonly dirs = new Map<string, TrackedDir>();
   private handlersInstalled = false;
 
-  public trackContainer(name: string): void { this.containers.add(name); this.installHandlers(); }
+  public trackContainer(name: string, executable: string = dockerExecutable()): void {
+    this.containers.set(name, executable);
+    this.installHandlers();
+  }
   public releaseContainer(name: string): void { this.containers.delete(name); }
-  public trackNetwork(name: string): void { this.networks.add(name); this.installHandlers(); }
+  public trackNetwork(name: string, executable: string = dockerExecutable()): void {
+    this.networks.set(name, executable);
+    this.installHandlers();
+  }
   public releaseNetwork(name: string): void { this.networks.delete(name); }
-  public trackDir(dir: string): void { this.dirs.add(dir); this.installHandlers(); }
+  public trackDir(dir: string, options: TrackDirOptions = {}): void {
+    this.dirs.set(dir, { image: options.image, executable: dockerExecutable() });
+    this.installHandlers();
+  }
   public releaseDir(dir: string): void { this.dirs.delete(dir); }
 
   /** What is still registered (for tests and diagnostics). */
   public pending(): { containers: string[]; networks: string[]; dirs: string[] } {
-    return { containers: [...this.containers], networks: [...this.networks], dirs: [...this.dirs] };
+    return { containers: [...this.containers.keys()], networks: [...this.networks.keys()], dirs: [...this.dirs.keys()] };
   }
 
-  /** Remove the given items (default: everything registered). Never throws. */
+  /**
+   * Remove the given items (default: everything registered). Never throws:
+   * a folder that cannot be removed is reported to {@link onWarning}.
+   */
   public async cleanup(items?: { containers?: string[]; networks?: string[]; dirs?: string[] }): Promise<void> {
-    const containers = items ? items.containers ?? [] : [...this.containers];
-    const networks = items ? items.networks ?? [] : [...this.networks];
-    const dirs = items ? items.dirs ?? [] : [...this.dirs];
-    await removeContainers(containers);
-    if (networks.length) {
-      await docker(['network', 'rm', ...networks], { check: false }).catch(() => undefined);
-      networks.forEach((n) => this.networks.delete(n));
+    const containers = items ? items.containers ?? [] : [...this.containers.keys()];
+    const networks = items ? items.networks ?? [] : [...this.networks.keys()];
+    const dirs = items ? items.dirs ?? [] : [...this.dirs.keys()];
+    for (const [exe, names] of groupBy(containers, (c) => this.containers.get(c))) {
+      await withDockerExecutable(exe, () => removeContainers(names));
+    }
+    for (const [exe, names] of groupBy(networks, (n) => this.networks.get(n))) {
+      await withDockerExecutable(exe, () => docker(['network', 'rm', ...names], { check: false })).catch(() => undefined);
+      names.forEach((n) => this.networks.delete(n));
     }
     for (const d of dirs) {
-      await fs.promises.rm(d, { recursive: true, force: true }).catch(() => undefined);
+      const tracked = this.dirs.get(d);
+      let error = await rmDir(d);
+      if (error && tracked?.image && needsOwnership()) {
+        const chown = await withDockerExecutable(tracked.executable, () => restoreOwnership([d], tracked.image!));
+        error = await rmDir(d);
+        if (error && chown) { error = `${error}; ${chown}`; }
+      }
+      if (error) { this.onWarning(`could not remove the temporary folder ${d}: ${error}. Remove it by hand (it may hold files a container wrote as root).`); }
       this.dirs.delete(d);
     }
   }
 
-  /** Synchronous variant for signal handlers and `exit`. */
+  /** Synchronous variant for signal handlers and `exit`. Never throws. */
   public cleanupSync(): void {
-    const exe = dockerExecutable();
-    if (this.containers.size) {
-      spawnSync(exe, ['rm', '-f', ...this.containers], { stdio: 'ignore' });
-      this.containers.clear();
+    for (const [exe, names] of groupBy([...this.containers.keys()], (c) => this.containers.get(c))) {
+      spawnSync(exe ?? dockerExecutable(), ['rm', '-f', ...names], { stdio: 'ignore' });
     }
-    if (this.networks.size) {
-      spawnSync(exe, ['network', 'rm', ...this.networks], { stdio: 'ignore' });
-      this.networks.clear();
+    this.containers.clear();
+    for (const [exe, names] of groupBy([...this.networks.keys()], (n) => this.networks.get(n))) {
+      spawnSync(exe ?? dockerExecutable(), ['network', 'rm', ...names], { stdio: 'ignore' });
     }
-    for (const d of this.dirs) {
-      try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+    this.networks.clear();
+    for (const [d, tracked] of this.dirs) {
+      let error = rmDirSync(d);
+      if (error && tracked.image && needsOwnership()) {
+        const res = spawnSync(tracked.executable, ownershipRunArgs([d], tracked.image, process.getuid!(), process.getgid!()),
+          { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+        error = rmDirSync(d);
+        if (error && res.status !== 0) { error = `${error}; giving it back to uid ${process.getuid!()} failed: ${tail(res.stderr ?? res.error?.message ?? '', 3)}`; }
+      }
+      if (error) { this.onWarning(`could not remove the temporary folder ${d}: ${error}. Remove it by hand (it may hold files a container wrote as root).`); }
     }
     this.dirs.clear();
   }
@@ -556,6 +745,39 @@ export class CleanupRegistry {
 
 /** The registry of this process. */
 export const cleanupRegistry = new CleanupRegistry();
+
+/** Synchronous, so it also works in signal handlers and `exit`. */
+function defaultWarning(message: string): void {
+  try { fs.writeSync(2, `byoa: warning: ${message}\n`); } catch { /* no stderr */ }
+}
+
+/** `fs.rm -rf`; the error message, or undefined when `dir` is gone. */
+async function rmDir(dir: string): Promise<string | undefined> {
+  try {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function rmDirSync(dir: string): string | undefined {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string | undefined): Map<string | undefined, T[]> {
+  const groups = new Map<string | undefined, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return groups;
+}
 
 // ---------------------------------------------------------------------------
 // Networking
@@ -588,20 +810,21 @@ export function freeLoopbackPort(): Promise<number> {
 // File ownership
 // ---------------------------------------------------------------------------
 
-/**
- * Containers run as root (as on SageMaker), so what they write into bind
- * mounts is owned by root. When this process is not root, give `dirs` back
- * to the invoking user with a throw-away container of `image` running
- * `chown -R uid:gid` (the job's own image, so nothing is pulled). No-op as
- * root or on platforms without uids. Never throws: returns an error message
- * when it could not.
- */
-export async function restoreOwnership(dirs: string[], image: string): Promise<string | undefined> {
+/** Whether files written by root in containers must be given back: this process has uids and is not root. */
+function needsOwnership(): boolean {
   const uid = process.getuid?.();
-  const gid = process.getgid?.();
-  if (uid === undefined || gid === undefined || uid === 0 || dirs.length === 0) { return undefined; }
+  return uid !== undefined && process.getgid?.() !== undefined && uid !== 0;
+}
+
+/**
+ * The `docker run` arguments of the throw-away container that gives `dirs`
+ * back to `uid:gid`: `image` (already present, so nothing is pulled) run as
+ * root without network, `chown -R uid:gid` on each folder mounted under
+ * `/byoa-chown/<i>`.
+ */
+export function ownershipRunArgs(dirs: string[], image: string, uid: number, gid: number): string[] {
   const mounts = dirs.map((d, i) => ({ hostPath: d, containerPath: `/byoa-chown/${i}` }));
-  const res = await docker(buildRunArgs({
+  return buildRunArgs({
     image,
     autoRemove: true,
     network: 'none',
@@ -609,8 +832,24 @@ export async function restoreOwnership(dirs: string[], image: string): Promise<s
     entrypoint: 'chown',
     mounts,
     args: ['-R', `${uid}:${gid}`, ...mounts.map((m) => m.containerPath)],
-  }), { check: false }).catch((e: Error) => ({ exitCode: -1, stderr: e.message }));
-  return res.exitCode === 0 ? undefined : `could not give ${dirs.join(', ')} back to uid ${uid}: ${tail(res.stderr, 3)}`;
+  });
+}
+
+/**
+ * Containers run as root (as on SageMaker), so what they write into bind
+ * mounts is owned by root. When this process is not root, give `dirs` back
+ * to the invoking user with a throw-away container of `image` running
+ * `chown -R uid:gid` (see {@link ownershipRunArgs}). No-op as root, on
+ * platforms without uids, and for folders that do not exist. Never throws:
+ * returns an error message when it could not.
+ */
+export async function restoreOwnership(dirs: string[], image: string): Promise<string | undefined> {
+  const existing = dirs.filter((d) => fs.existsSync(d));
+  if (!needsOwnership() || existing.length === 0) { return undefined; }
+  const uid = process.getuid!();
+  const res = await docker(ownershipRunArgs(existing, image, uid, process.getgid!()), { check: false })
+    .catch((e: Error) => ({ exitCode: -1, stderr: e.message }));
+  return res.exitCode === 0 ? undefined : `could not give ${existing.join(', ')} back to uid ${uid}: ${tail(res.stderr, 3)}`;
 }
 
 // ---------------------------------------------------------------------------

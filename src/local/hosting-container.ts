@@ -11,6 +11,7 @@
  *   timeout, and fails AT ONCE with the container's last log lines if it
  *   exits meanwhile, or with a clear message when it ignores
  *   `SAGEMAKER_BIND_TO_PORT` and binds 8080;
+ * - mounts the model folder read-only as `/opt/ml/model`;
  * - talks only to 127.0.0.1, over one keep-alive agent;
  * - stops with SIGTERM, then SIGKILL after the grace period, and removes
  *   the container.
@@ -35,7 +36,11 @@ export interface ServingContainerOptions {
   readonly image: string;
   /** Container environment (the model's, plus batch settings). */
   readonly environment?: { [key: string]: string };
-  /** Host folder mounted as `/opt/ml/model`. @default - none */
+  /**
+   * Host folder mounted READ-ONLY as `/opt/ml/model` (SageMaker extracts the
+   * model there for the server to read; serving must not change it).
+   * @default - none
+   */
   readonly modelDir?: string;
   /** How long `/ping` may take to answer 200, in ms. */
   readonly startupTimeoutMs: number;
@@ -66,7 +71,7 @@ export class ServingContainer {
     const port = await freeLoopbackPort();
     const environment: { [key: string]: string } = { ...options.environment };
     if (hostNetwork) environment.SAGEMAKER_BIND_TO_PORT = String(port);
-    const mounts: BindMount[] = options.modelDir ? [{ hostPath: options.modelDir, containerPath: '/opt/ml/model' }] : [];
+    const mounts: BindMount[] = options.modelDir ? [{ hostPath: options.modelDir, containerPath: '/opt/ml/model', readOnly: true }] : [];
     const name = `${options.namePrefix}-${crypto.randomBytes(4).toString('hex')}`;
     const runOptions: ContainerRunOptions = {
       image: options.image,

@@ -2,20 +2,30 @@
  * Preparing the algorithm image for local mode (INTERNAL): build an asset
  * image with a deterministic tag, or log in to ECR and pull a repository
  * image. Both skip the work when the image is already present locally.
+ *
+ * An asset is built from its copy staged in the cloud assembly
+ * (`<assembly>/<directory>`); when that copy is missing (an assembly copied
+ * without its assets), from `sourceDirectory`, the original build folder on
+ * the machine that ran `cdk synth`, if it exists here (said in a progress
+ * line). A repository image whose URI was not concrete at synth time
+ * (`unresolved://<construct path>`) fails up front.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { docker, ensureDockerEngine, LineCallback } from './docker';
+import { docker, dockerExecutable, ensureDockerEngine, LineCallback } from './docker';
 import { LocalModeError } from './errors';
 import type { AssetImageSpec, ImageSpec, RepositoryImageSpec } from '../private/run-spec';
 
-/** Images known to be present, per tag (saves a `docker image inspect` per job). */
+/** The scheme of an image URI that was a token at synth time: `unresolved://<construct path of the repository>`. */
+const UNRESOLVED_PREFIX = 'unresolved://';
+
+/** Images known to be present, per Docker CLI and tag (saves a `docker image inspect` per job). */
 const presentImages = new Set<string>();
 
 export interface PrepareImageOptions {
-  /** Build/pull output, line by line. */
+  /** Build/pull output and progress notes, line by line. */
   readonly onLine?: LineCallback;
   /** ECR client factory (tests). @default - new ECRClient({ region }) */
   readonly ecrClientFactory?: (region: string | undefined) => ECRClient;
@@ -48,10 +58,7 @@ export function assetImageTag(spec: AssetImageSpec): string {
 async function buildAssetImage(spec: AssetImageSpec, assemblyDir: string, options: PrepareImageOptions): Promise<string> {
   const tag = assetImageTag(spec);
   if (await imageExists(tag)) { return tag; }
-  const context = path.resolve(assemblyDir, spec.directory);
-  if (!fs.existsSync(context)) {
-    throw new LocalModeError(`The image asset directory ${context} does not exist: run 'cdk synth' again so the asset is staged in the cloud assembly.`);
-  }
+  const context = buildContext(spec, assemblyDir, options);
   const engine = await ensureDockerEngine();
   const args = ['build', '--tag', tag, '--file', path.join(context, spec.file ?? 'Dockerfile'),
     '--platform', spec.platform ?? 'linux/amd64', '--label', 'byoa.local=true'];
@@ -60,12 +67,32 @@ async function buildAssetImage(spec: AssetImageSpec, assemblyDir: string, option
   if (!engine.hasBridge) { args.push('--network', 'host'); }
   args.push(context);
   await docker(args, { onLine: options.onLine });
-  presentImages.add(tag);
+  presentImages.add(presenceKey(tag));
   return tag;
+}
+
+/** The staged copy in the assembly, else the original source folder, else a clear error. */
+function buildContext(spec: AssetImageSpec, assemblyDir: string, options: PrepareImageOptions): string {
+  const staged = path.resolve(assemblyDir, spec.directory);
+  if (fs.existsSync(staged)) { return staged; }
+  const source = spec.sourceDirectory ? path.resolve(spec.sourceDirectory) : undefined;
+  if (source && fs.existsSync(source)) {
+    options.onLine?.(`The staged image asset ${staged} is missing: building from the original source folder ${source} instead.`, 'stdout');
+    return source;
+  }
+  throw new LocalModeError(`The image asset directory ${staged} does not exist`
+    + (source ? `, and neither does its original source folder ${source}` : '')
+    + ': run \'cdk synth\' again so the asset is staged in the cloud assembly.');
 }
 
 async function pullRepositoryImage(spec: RepositoryImageSpec, options: PrepareImageOptions): Promise<string> {
   const uri = spec.imageUri;
+  if (uri?.startsWith(UNRESOLVED_PREFIX)) {
+    const constructPath = uri.slice(UNRESOLVED_PREFIX.length);
+    throw new LocalModeError(`The algorithm image comes from the ECR repository ${constructPath}, whose URI is not known at synth time, `
+      + 'so local mode cannot pull it. The repository\'s account, region and name must be concrete: for example a repository imported with '
+      + 'Repository.fromRepositoryName() in a stack with an explicit env ({ account, region }). Or use an image asset.');
+  }
   if (!uri || uri.includes('${Token[')) {
     throw new LocalModeError('The algorithm image URI is not known at synth time (it is a CloudFormation token), so local mode cannot pull it. '
       + 'Use a concrete repository URI or an image asset.');
@@ -76,7 +103,7 @@ async function pullRepositoryImage(spec: RepositoryImageSpec, options: PrepareIm
     await ecrLogin(spec, registry, options);
   }
   await docker(['pull', uri], { onLine: options.onLine });
-  presentImages.add(uri);
+  presentImages.add(presenceKey(uri));
   return uri;
 }
 
@@ -106,10 +133,15 @@ export async function ecrLogin(spec: RepositoryImageSpec, registry: string, opti
 }
 
 async function imageExists(ref: string): Promise<boolean> {
-  if (presentImages.has(ref)) { return true; }
+  if (presentImages.has(presenceKey(ref))) { return true; }
   const res = await docker(['image', 'inspect', '--format', '{{.Id}}', ref], { check: false });
-  if (res.exitCode === 0) { presentImages.add(ref); }
+  if (res.exitCode === 0) { presentImages.add(presenceKey(ref)); }
   return res.exitCode === 0;
+}
+
+/** Another Docker CLI may talk to another engine. */
+function presenceKey(ref: string): string {
+  return `${dockerExecutable()}\0${ref}`;
 }
 
 /** Forget the cached presence of images (tests that delete images). */

@@ -3,11 +3,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { requireDocker } from './local-test-helpers';
 import {
-  buildRunArgs, CommandError, dockerExecutable, ensureDockerEngine, freeLoopbackPort, LineSplitter, runProcess,
-  setDockerExecutable, startDetachedContainer, cleanupRegistry,
+  buildRunArgs, CleanupRegistry, CommandError, dockerExecutable, ensureDockerEngine, envFileEntries, freeLoopbackPort, LineSplitter,
+  ownershipRunArgs, restoreOwnership, runContainer, runProcess, setDockerExecutable, startDetachedContainer, cleanupRegistry,
+  withDockerExecutable,
 } from '../../src/local/docker';
 
 afterEach(() => setDockerExecutable(undefined));
+
+/** The real modules (not the import wrappers), so their functions can be spied on as the code under test calls them. */
+const realFs = jest.requireActual<typeof import('fs')>('fs');
+const realChildProcess = jest.requireActual<typeof import('child_process')>('child_process');
 
 describe('buildRunArgs', () => {
   test('builds every option into one argument list', () => {
@@ -41,6 +46,142 @@ describe('buildRunArgs', () => {
 
   test('detach and a minimal container', () => {
     expect(buildRunArgs({ image: 'i', detach: true })).toEqual(['run', '-d', '--label', 'byoa.local=true', 'i']);
+  });
+
+  test('with envFileDir the environment goes into an env-file, except what a line-based file cannot hold', () => {
+    // WHEN
+    const args = buildRunArgs({
+      image: 'i',
+      name: 'job-algo-1',
+      envFileDir: '/scratch',
+      env: { SECRET: 's3cr3t', MULTI: 'line1\nline2', CR: 'x\r', EMPTY: '' },
+    });
+    // THEN only the values with line breaks are on the command line
+    expect(args).toEqual([
+      'run', '--name', 'job-algo-1', '--label', 'byoa.local=true',
+      '--env-file', '/scratch/job-algo-1.env', '-e', 'MULTI=line1\nline2', '-e', 'CR=x\r', 'i',
+    ]);
+    expect(args.join(' ')).not.toContain('s3cr3t');
+    expect(envFileEntries({ 'A': '1', '#B': '2', 'C D': '3', 'E': 'a\nb' })).toEqual({
+      file: [['A', '1']],
+      inline: [['#B', '2'], ['C D', '3'], ['E', 'a\nb']],
+    });
+    // AND without anything for the file, no env-file
+    expect(buildRunArgs({ image: 'i', envFileDir: '/scratch', env: { M: 'a\nb' } })).toEqual(['run', '--label', 'byoa.local=true', '-e', 'M=a\nb', 'i']);
+  });
+});
+
+describe('file ownership and temp-folder removal (as a non-root user; the docker CLI is a recording fake)', () => {
+  let dir: string;
+  let log: string;
+  let fake: string;
+  const warnings: string[] = [];
+  const registry = new CleanupRegistry();
+  registry.onWarning = (m) => warnings.push(m);
+
+  /** Each docker call of the fake, as its argument list. */
+  function fakeCalls(): string[][] {
+    if (!fs.existsSync(log)) { return []; }
+    return fs.readFileSync(log, 'utf8').split('---\n').filter((c) => c).map((c) => c.split('\n').filter((l) => l));
+  }
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-test-owner-'));
+    log = path.join(dir, 'calls.log');
+    fake = path.join(dir, 'fake-docker');
+    fs.writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${log}'\necho --- >> '${log}'\nexit 0\n`, { mode: 0o755 });
+    warnings.length = 0;
+    jest.spyOn(process, 'getuid').mockReturnValue(1000);
+    jest.spyOn(process, 'getgid').mockReturnValue(1001);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('restoreOwnership runs chown -R uid:gid as root in a throw-away container of the job image, without network', async () => {
+    // GIVEN a folder a container wrote into
+    const written = path.join(dir, 'scratch');
+    fs.mkdirSync(written);
+    // WHEN
+    const problem = await withDockerExecutable(fake, () => restoreOwnership([written, path.join(dir, 'gone')], 'algo:1'));
+    // THEN one docker run with exactly these arguments (the missing folder is skipped)
+    expect(problem).toBeUndefined();
+    expect(fakeCalls()).toEqual([[
+      'run', '--rm', '--label', 'byoa.local=true', '--network', 'none', '--user', '0:0',
+      '--mount', `type=bind,source=${written},target=/byoa-chown/0`, '--entrypoint', 'chown', 'algo:1', '-R', '1000:1001', '/byoa-chown/0',
+    ]]);
+    expect(fakeCalls()[0]).toEqual(ownershipRunArgs([written], 'algo:1', 1000, 1001));
+  });
+
+  test('restoreOwnership is a no-op as root', async () => {
+    jest.spyOn(process, 'getuid').mockReturnValue(0);
+    await withDockerExecutable(fake, () => restoreOwnership([dir], 'algo:1'));
+    expect(fakeCalls()).toEqual([]);
+  });
+
+  test('cleanup: a folder rm cannot remove is given back with the image it was registered with, then removed', async () => {
+    // GIVEN a registered folder whose first removal fails as with root-owned files
+    const scratch = path.join(dir, 'job-scratch');
+    fs.mkdirSync(path.join(scratch, 'model'), { recursive: true });
+    await withDockerExecutable(fake, async () => registry.trackDir(scratch, { image: 'algo:1' }));
+    const realRm = fs.promises.rm;
+    const rm = jest.spyOn(fs.promises, 'rm').mockImplementationOnce(async () => {
+      throw Object.assign(new Error(`EACCES: permission denied, unlink '${scratch}/model/x'`), { code: 'EACCES' });
+    }).mockImplementation(realRm);
+    // WHEN (from another scope: the folder remembers its CLI)
+    await registry.cleanup({ dirs: [scratch] });
+    // THEN chown ran through the fake CLI, the retry removed the folder, no warning
+    expect(rm).toHaveBeenCalledTimes(2);
+    expect(fakeCalls()).toEqual([ownershipRunArgs([scratch], 'algo:1', 1000, 1001)]);
+    expect(fs.existsSync(scratch)).toBe(false);
+    expect(warnings).toEqual([]);
+    expect(registry.pending().dirs).toEqual([]);
+  });
+
+  test('cleanup: a folder that still cannot be removed is a warning naming the path, never silent', async () => {
+    const scratch = path.join(dir, 'stuck');
+    fs.mkdirSync(scratch);
+    await withDockerExecutable(fake, async () => registry.trackDir(scratch, { image: 'algo:1' }));
+    jest.spyOn(fs.promises, 'rm').mockRejectedValue(new Error('EACCES: permission denied'));
+    await registry.cleanup({ dirs: [scratch] });
+    expect(fakeCalls()).toHaveLength(1);
+    expect(warnings).toEqual([
+      `could not remove the temporary folder ${scratch}: EACCES: permission denied. Remove it by hand (it may hold files a container wrote as root).`,
+    ]);
+  });
+
+  test('cleanupSync (the signal path) gives a folder back with a synchronous docker run, then removes it', () => {
+    // GIVEN
+    const scratch = path.join(dir, 'sync-scratch');
+    fs.mkdirSync(scratch);
+    const syncRegistry = new CleanupRegistry();
+    syncRegistry.onWarning = (m) => warnings.push(m);
+    setDockerExecutable(fake);
+    syncRegistry.trackDir(scratch, { image: 'algo:1' });
+    setDockerExecutable(undefined);
+    const realRmSync = realFs.rmSync;
+    const spawned = jest.spyOn(realChildProcess, 'spawnSync');
+    const rmSync = jest.spyOn(realFs, 'rmSync').mockImplementationOnce(() => {
+      throw new Error('EACCES: permission denied');
+    }).mockImplementation(realRmSync);
+    // WHEN
+    syncRegistry.cleanupSync();
+    // THEN
+    expect(rmSync).toHaveBeenCalledTimes(2);
+    expect(spawned).toHaveBeenCalledWith(fake, ownershipRunArgs([scratch], 'algo:1', 1000, 1001), expect.anything());
+    expect(fakeCalls()).toEqual([ownershipRunArgs([scratch], 'algo:1', 1000, 1001)]);
+    expect(fs.existsSync(scratch)).toBe(false);
+    expect(warnings).toEqual([]);
+    // AND a folder registered without an image that cannot be removed is a warning
+    const other = path.join(dir, 'other');
+    fs.mkdirSync(other);
+    syncRegistry.trackDir(other);
+    rmSync.mockImplementation(() => { throw new Error('EBUSY: resource busy'); });
+    syncRegistry.cleanupSync();
+    expect(warnings).toEqual([`could not remove the temporary folder ${other}: EBUSY: resource busy. Remove it by hand (it may hold files a container wrote as root).`]);
+    rmSync.mockRestore();
   });
 });
 
@@ -140,6 +281,69 @@ describe('containers', () => {
     await c.remove();
     expect(code).toBe(137);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  test('the environment reaches the container through a 0600 env-file that is deleted afterwards, never through the command line', async () => {
+    // GIVEN values an env-file must carry exactly, and one it cannot (a line break)
+    const env = {
+      SECRET: 's3cr3t-value',
+      SPACES: '  leading and trailing  ',
+      QUOTES: '"double" \'single\' $HOME `x` \\back',
+      HASH: '#not a comment',
+      EQUALS: 'a=b=c',
+      UNICODE: 'héllo ✓',
+      EMPTY: '',
+      MULTI: 'line1\nline2',
+    };
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-test-envout-'));
+    const envDir = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-test-envdir-'));
+    const name = `byoa-test-env-${process.pid}`;
+    const spawned = jest.spyOn(realChildProcess, 'spawn');
+    try {
+      // WHEN
+      const c = runContainer({
+        image: 'debian:bookworm-slim',
+        name,
+        autoRemove: true,
+        network: 'none',
+        env,
+        envFileDir: envDir,
+        mounts: [{ hostPath: out, containerPath: '/out' }],
+        entrypoint: 'sh',
+        args: ['-c', 'env -0 > /out/env'],
+      });
+      const envFile = path.join(envDir, `${name}.env`);
+      // THEN while it runs the env-file is readable by this user only
+      expect((fs.statSync(envFile).mode % 0o1000).toString(8)).toBe('600');
+      expect(await c.exited).toBe(0);
+      // THEN the container saw every value exactly
+      const seen = Object.fromEntries(fs.readFileSync(path.join(out, 'env'), 'utf8').split('\0').filter((e) => e)
+        .map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+      for (const [k, v] of Object.entries(env)) { expect([k, seen[k]]).toEqual([k, v]); }
+      // THEN no value but the multi-line one was on docker's command line, and the env-file is gone
+      const runCall = spawned.mock.calls.find(([, args]) => (args as string[])[0] === 'run')!;
+      const commandLine = (runCall[1] as string[]).join(' ');
+      expect(commandLine).toContain(`--env-file ${envFile}`);
+      expect(commandLine).not.toContain('s3cr3t');
+      expect(commandLine).toContain('-e MULTI=line1\nline2');
+      expect(fs.existsSync(envFile)).toBe(false);
+    } finally {
+      spawned.mockRestore();
+      fs.rmSync(out, { recursive: true, force: true });
+      fs.rmSync(envDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a detached container without envFileDir uses a private env-file removed once it started', async () => {
+    const name = `byoa-test-envdetached-${process.pid}`;
+    const lines: string[] = [];
+    const before = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('byoa-env-'));
+    const c = await startDetachedContainer({ image: 'debian:bookworm-slim', name, network: 'none', env: { TOKEN: 'abc def' }, args: ['sh', '-c', 'echo "[$TOKEN]"'] },
+      (l) => lines.push(l));
+    expect(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('byoa-env-'))).toEqual(before);
+    expect(await c.exited).toBe(0);
+    await c.remove();
+    expect(lines).toEqual(['[abc def]']);
   });
 
   test('freeLoopbackPort returns a bindable port', async () => {

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { buildServingImage, containersWithLabel, modelTempDirs, SERVING_IMAGE, tempDir } from './fixtures/serving/fixture';
-import { runProcess } from '../../src/local/docker';
+import { makeAssembly, trainingRequest } from './local-test-helpers';
+import { docker, runProcess } from '../../src/local/docker';
+import { DockerRunner } from '../../src/local/docker-runner';
 import { LocalModeError } from '../../src/local/errors';
 import { LocalEndpoint } from '../../src/local/hosting';
 import { ModelError } from '../../src/local/hosting-errors';
@@ -66,6 +68,50 @@ describe('LocalEndpoint', () => {
     await endpoint.stop();
     expect(await containersWithLabel(`${LABEL}=modelcheck`)).toEqual([]);
     expect(modelTempDirs()).toEqual([]);
+  });
+
+  test('GIVEN a model archive WHEN served THEN /opt/ml/model is mounted read-only (the server cannot change the model)', async () => {
+    // GIVEN
+    const endpoint = await start({ FIXTURE_MODE: 'model' }, { modelArtifactPath: modelTarGz, endpointName: 'readonly' });
+    // WHEN the serving container tries to write into /opt/ml/model
+    const write = await docker(['exec', endpoint.containerName, 'sh', '-c', 'echo x > /opt/ml/model/weights.txt; touch /opt/ml/model/new'], { check: false });
+    const mounts = JSON.parse((await docker(['inspect', '--format', '{{json .Mounts}}', endpoint.containerName])).stdout);
+    // THEN it fails with EROFS, the mount is read-only, and the model is unchanged
+    expect(write.exitCode).not.toBe(0);
+    expect(write.stderr).toMatch(/Read-only file system/);
+    expect(mounts).toEqual([expect.objectContaining({ Destination: '/opt/ml/model', RW: false })]);
+    const result = await endpoint.invoke('{}', { contentType: 'application/json' });
+    expect(JSON.parse(result.body)).toEqual({ 'weights.txt': 'w=42', 'sub/vocab.txt': 'a b c' });
+  });
+
+  test('GIVEN an endpoint config with several variants WHEN started by the runner THEN a note says only the first is served', async () => {
+    // GIVEN a run spec whose image is the serving fixture and whose endpoint config has two variants
+    const assembly = makeAssembly(trainingRequest('quick'), {
+      image: { kind: 'repository', imageUri: SERVING_IMAGE },
+      model: { ModelName: 'm', PrimaryContainer: { Image: 'ignored', Environment: { ...base, FIXTURE_MODE: 'upper' } } },
+      endpointConfig: {
+        EndpointConfigName: 'cfg',
+        ProductionVariants: [
+          { VariantName: 'blue', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 },
+          { VariantName: 'green', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 },
+        ],
+      },
+      endpointName: 'variants',
+    });
+    const progress: string[] = [];
+    const observer = { onLogLine: () => undefined, onMetric: () => undefined, onProgress: (m: string) => progress.push(m) };
+    try {
+      // WHEN
+      const endpoint = await DockerRunner.fromCloudAssembly(assembly.dir, assembly.pipeline, { observer })
+        .startEndpoint({ modelArtifact: modelTarGz, ...short });
+      started.push(endpoint);
+      // THEN it serves (the first variant) and said so
+      expect((await endpoint.invoke('hello')).body).toBe('HELLO');
+      expect(progress).toContain('Note: the endpoint config has 2 production variants (\'blue\', \'green\'); local mode serves only the first, '
+        + '\'blue\', and sends every invocation to it (no traffic split).');
+    } finally {
+      assembly.dispose();
+    }
   });
 
   test('GIVEN a container that dies at start WHEN started THEN it fails at once with its last log lines', async () => {

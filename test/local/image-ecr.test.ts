@@ -6,6 +6,7 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as dockerModule from '../../src/local/docker';
+import { LocalModeError } from '../../src/local/errors';
 import { assetImageTag, forgetPresentImages, prepareImage } from '../../src/local/image';
 
 jest.mock('../../src/local/docker', () => ({
@@ -62,6 +63,18 @@ test('an image URI that is a token cannot be pulled', async () => {
   await expect(prepareImage({ kind: 'repository', imageUri: '${Token[TOKEN.123]}:latest' }, '/unused'))
     .rejects.toThrow(/not known at synth time/);
   expect(dockerMock).not.toHaveBeenCalled();
+});
+
+test('an unresolved:// repository (as the run spec writes it) fails up front, naming the construct and what must be concrete', async () => {
+  // GIVEN the run spec of a repository whose account/region/name were tokens at synth time
+  const error = await prepareImage({ kind: 'repository', imageUri: 'unresolved://MyStack/AlgoRepo' }, '/unused').catch((e: Error) => e);
+  // THEN
+  expect(error).toBeInstanceOf(LocalModeError);
+  expect((error as Error).message).toBe('The algorithm image comes from the ECR repository MyStack/AlgoRepo, whose URI is not known at synth time, '
+    + 'so local mode cannot pull it. The repository\'s account, region and name must be concrete: for example a repository imported with '
+    + 'Repository.fromRepositoryName() in a stack with an explicit env ({ account, region }). Or use an image asset.');
+  expect(dockerMock).not.toHaveBeenCalled();
+  expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(0);
 });
 
 test('a non-ECR registry is pulled without login', async () => {

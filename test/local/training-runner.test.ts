@@ -3,10 +3,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import {
-  leftoverContainers, makeAssembly, requireDocker, tarEntries, tarMember, TestAssembly, trainingRequest,
+  FIXTURES, leftoverContainers, makeAssembly, requireDocker, tarEntries, tarMember, TestAssembly, trainingRequest,
 } from './local-test-helpers';
 import { DockerRunner, ILocalRunObserver, LocalJobStatus, LocalLogEvent, LocalMetricEvent, LocalTrainingResult } from '../../src/local';
+import { docker, dockerExecutable } from '../../src/local/docker';
+import { assetImageTag, forgetPresentImages, prepareImage } from '../../src/local/image';
 import { JOB_NAME_PATTERN } from '../../src/local/private/job-name';
+import { MAX_TIMER_DELAY_MS, startDeadline } from '../../src/local/private/training-deadline';
 
 class RecordingObserver implements ILocalRunObserver {
   public readonly lines: LocalLogEvent[] = [];
@@ -31,12 +34,13 @@ afterAll(() => {
 });
 
 afterEach(() => {
-  // THEN (every test): the runner left no container behind
-  expect(leftoverContainers()).toEqual([]);
+  // THEN (every test): the runner left no container behind. Training containers carry
+  // `byoa.pid=<this process>`: other processes using the same engine do not disturb the check.
+  expect(leftoverContainers(`byoa.pid=${process.pid}`)).toEqual([]);
 });
 
 async function train(mode: string, overrides: Parameters<typeof trainingRequest>[1] = {}, grace = 120):
-Promise<{ result: LocalTrainingResult; observer: RecordingObserver; seen: (file: string) => string }> {
+Promise<{ result: LocalTrainingResult; observer: RecordingObserver; seen: (file: string) => string; assembly: TestAssembly }> {
   const assembly = makeAssembly(trainingRequest(mode, overrides));
   assemblies.push(assembly);
   const observer = new RecordingObserver();
@@ -47,7 +51,7 @@ Promise<{ result: LocalTrainingResult; observer: RecordingObserver; seen: (file:
   });
   const result = await runner.train();
   const seen = (file: string) => tarMember(result.modelArtifact, `seen/${file}`);
-  return { result, observer, seen };
+  return { result, observer, seen, assembly };
 }
 
 describe('a job that completes', () => {
@@ -80,11 +84,23 @@ describe('a job that completes', () => {
     });
   });
 
-  test('mounts the channels read-only, a directory asset as the channel and a file asset inside it', () => {
+  test('mounts a directory asset as the channel and a file asset inside it', () => {
     expect(run.seen('data-files.txt').trim().split('\n')).toEqual([
       './train/a.csv', './train/sub/b.csv', './validation/asset.data-validation.csv',
     ]);
-    expect(run.seen('data-ro.txt').trim()).toBe('readonly');
+  });
+
+  test('gives a File channel a writable copy (the user\'s files unchanged) and mounts a FastFile channel read-only', () => {
+    // THEN the File-mode channel was writable and the algorithm changed its copy
+    const rw = run.seen('data-rw.txt').trim().split('\n');
+    expect(rw[0]).toBe('train writable');
+    expect(run.seen('train-a.csv')).toBe('1,2\n3,4\nchanged by algo-1\n');
+    // THEN the FastFile channel (a single file asset) is a read-only folder: EROFS
+    expect(rw[1]).toMatch(/^validation touch: cannot touch '\/opt\/ml\/input\/data\/validation\/written-by-algo': Read-only file system$/);
+    // THEN the source files on the host are untouched
+    expect(fs.readFileSync(path.join(run.assembly.dir, 'asset.data-train', 'a.csv'), 'utf8')).toBe('1,2\n3,4\n');
+    expect(fs.readdirSync(path.join(run.assembly.dir, 'asset.data-train')).sort()).toEqual(['a.csv', 'sub']);
+    expect(fs.readdirSync(run.assembly.dir).filter((f) => f.startsWith('asset.data-validation'))).toEqual(['asset.data-validation.csv']);
   });
 
   test('runs `train` with the SageMaker environment and the request environment', () => {
@@ -189,6 +205,31 @@ describe('a job that fails', () => {
   });
 });
 
+describe('files written as root are given back to the invoking user on every path', () => {
+  const realChildProcess = jest.requireActual<typeof import('child_process')>('child_process');
+  afterEach(() => jest.restoreAllMocks());
+
+  test.each([
+    ['a failed job', 'fail', {}],
+    ['a job stopped at MaxRuntimeInSeconds', 'sleep', { StoppingCondition: { MaxRuntimeInSeconds: 1 } }],
+  ])('%s: a chown container of the job image runs before the scratch folder is removed', async (_what, mode, overrides) => {
+    // GIVEN this process is not root (faked: the tests run as root), so ownership must be restored
+    jest.spyOn(process, 'getuid').mockReturnValue(4321);
+    jest.spyOn(process, 'getgid').mockReturnValue(4322);
+    const spawned = jest.spyOn(realChildProcess, 'spawn');
+    // WHEN
+    const { result, observer } = await train(mode, overrides, 5);
+    // THEN the job failed, and a real `chown -R 4321:4322` container ran on the scratch folder, which is gone
+    expect(result.status).toBe(LocalJobStatus.FAILED);
+    const chown = spawned.mock.calls.map(([, args]) => args as string[]).filter((a) => a[0] === 'run' && a.includes('chown'));
+    expect(chown).toHaveLength(1);
+    expect(chown[0]).toEqual(expect.arrayContaining(['--network', 'none', '--user', '0:0', '-R', '4321:4322', '/byoa-chown/0']));
+    expect(chown[0]).toContainEqual(`type=bind,source=${path.join(workRoot, result.jobName, '.scratch')},target=/byoa-chown/0`);
+    expect(fs.readdirSync(path.join(workRoot, result.jobName)).sort()).toEqual(['description.json', 'metrics.json', 'output']);
+    expect(observer.progress.filter((p) => /warning/i.test(p))).toEqual([]);
+  });
+});
+
 describe('MaxRuntimeInSeconds', () => {
   test('sends SIGTERM when reached and fails with MaxRuntimeExceeded', async () => {
     // GIVEN an algorithm that sleeps and handles SIGTERM, and a 2 s limit
@@ -202,6 +243,12 @@ describe('MaxRuntimeInSeconds', () => {
     expect(JSON.parse(fs.readFileSync(result.descriptionPath, 'utf8')).SecondaryStatus).toBe('MaxRuntimeExceeded');
   });
 
+  test('the API\'s largest limit (28 days, beyond setTimeout\'s range) does not stop the job at once', async () => {
+    const { result } = await train('ok', { StoppingCondition: { MaxRuntimeInSeconds: 2_419_200 } });
+    expect(result.status).toBe(LocalJobStatus.COMPLETED);
+    expect(result.failureReason).toBeUndefined();
+  });
+
   test('sends SIGKILL after the grace period to a container that ignores SIGTERM', async () => {
     const started = Date.now();
     const { result, observer } = await train('ignore-term', { StoppingCondition: { MaxRuntimeInSeconds: 1 } }, 2);
@@ -210,6 +257,54 @@ describe('MaxRuntimeInSeconds', () => {
     expect(observer.lines.map((l) => l.line)).toContain('ignoring SIGTERM');
     expect(elapsed).toBeGreaterThanOrEqual(3000);
     expect(elapsed).toBeLessThan(30_000);
+  });
+});
+
+describe('the max-runtime deadline (pure helper, fake timers)', () => {
+  beforeEach(() => { jest.useFakeTimers(); });
+  afterEach(() => { jest.useRealTimers(); });
+
+  test('a deadline beyond setTimeout\'s 2^31-1 ms limit fires at the deadline, not at once', () => {
+    // GIVEN the API's largest MaxRuntimeInSeconds (28 days), more than 2^31-1 ms
+    const fired = jest.fn();
+    const ms = 2_419_200 * 1000;
+    expect(ms).toBeGreaterThan(MAX_TIMER_DELAY_MS);
+    const spy = jest.spyOn(global, 'setTimeout');
+    // WHEN
+    startDeadline(ms, fired);
+    // THEN no timer is ever armed beyond the limit, and it has not fired early
+    expect(spy.mock.calls.every(([, delay]) => (delay ?? 0) <= MAX_TIMER_DELAY_MS)).toBe(true);
+    jest.advanceTimersByTime(1);
+    expect(fired).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(MAX_TIMER_DELAY_MS); // the first chunk ends: re-armed for the rest
+    expect(fired).not.toHaveBeenCalled();
+    expect(spy).toHaveBeenLastCalledWith(expect.any(Function), ms - MAX_TIMER_DELAY_MS);
+    jest.advanceTimersByTime(ms - 2 - MAX_TIMER_DELAY_MS);
+    expect(fired).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(fired).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(10 * MAX_TIMER_DELAY_MS);
+    expect(fired).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls.every(([, delay]) => (delay ?? 0) <= MAX_TIMER_DELAY_MS)).toBe(true);
+    spy.mockRestore();
+  });
+
+  test('a short deadline is one timer; cancel stops it, also between chunks', () => {
+    const short = jest.fn();
+    startDeadline(2000, short);
+    jest.advanceTimersByTime(1999);
+    expect(short).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(short).toHaveBeenCalledTimes(1);
+
+    const long = jest.fn();
+    const d = startDeadline(3 * MAX_TIMER_DELAY_MS, long);
+    jest.advanceTimersByTime(MAX_TIMER_DELAY_MS + 5);
+    d.cancel();
+    d.cancel();
+    jest.advanceTimersByTime(3 * MAX_TIMER_DELAY_MS);
+    expect(long).not.toHaveBeenCalled();
+    expect(() => startDeadline(-1, long)).toThrow(/non-negative/);
   });
 });
 
@@ -246,7 +341,7 @@ describe('algorithm specification and network', () => {
 describe('several instances', () => {
   test('run algo-1..algo-N at once, resolve each other, and merge their models (first host wins)', async () => {
     // GIVEN InstanceCount 2
-    const { result } = await train('ok', { ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 2, VolumeSizeInGB: 10 } });
+    const { result, observer } = await train('ok', { ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 2, VolumeSizeInGB: 10 } });
     // THEN
     expect(result.status).toBe(LocalJobStatus.COMPLETED);
     const members = tarEntries(result.modelArtifact);
@@ -257,6 +352,11 @@ describe('several instances', () => {
     const resolved = tarMember(result.modelArtifact, 'seen/resolve.txt');
     expect(resolved).toMatch(/^127\.0\.1\.1\s+algo-1$/m);
     expect(resolved).toMatch(/^127\.0\.1\.2\s+algo-2$/m);
+    // THEN the ShardedByS3Key channel given in full to both hosts is said, not silent
+    expect(observer.progress).toContainEqual(expect.stringMatching(
+      /^Note: channel 'validation' is ShardedByS3Key, but local mode gives every one of the 2 hosts the full data/));
+    // THEN each host got its own writable copy of the File channel (algo-1's copy holds only its own change)
+    expect(tarMember(result.modelArtifact, 'seen/train-a.csv')).toBe('1,2\n3,4\nchanged by algo-1\n');
   });
 
   test('fail when any host fails, stopping the others', async () => {
@@ -303,5 +403,89 @@ describe('inputs local mode cannot read fail up front', () => {
     } finally {
       process.env = saved;
     }
+  });
+});
+
+describe('input modes', () => {
+  test('a FastFile folder channel is read-only (EROFS) and a File single-file channel is a writable copy', async () => {
+    // GIVEN the folder channel in FastFile mode and the single-file channel in File mode
+    const request = trainingRequest('ok');
+    const [trainChannel, validationChannel] = request.InputDataConfig!;
+    const { result, seen, assembly } = await train('ok', {
+      InputDataConfig: [{ ...trainChannel, InputMode: 'FastFile' }, { ...validationChannel, InputMode: 'File' }],
+    });
+    // THEN the job still completes (the fixture's failed write is not fatal)
+    expect(result.status).toBe(LocalJobStatus.COMPLETED);
+    const rw = seen('data-rw.txt').trim().split('\n');
+    expect(rw[0]).toMatch(/^train touch: .*Read-only file system$/);
+    expect(rw[1]).toBe('validation writable');
+    expect(seen('data-files.txt').trim().split('\n')).toEqual([
+      './train/a.csv', './train/sub/b.csv', './validation/asset.data-validation.csv',
+    ]);
+    // THEN nothing was written into the user's files
+    expect(fs.readdirSync(path.join(assembly.dir, 'asset.data-train')).sort()).toEqual(['a.csv', 'sub']);
+    expect(fs.readFileSync(path.join(assembly.dir, 'asset.data-train', 'a.csv'), 'utf8')).toBe('1,2\n3,4\n');
+  });
+});
+
+describe('what local mode does differently is said, not silent', () => {
+  test('CheckpointConfig: the folder is mounted, S3 is not synchronised, and a note says so', async () => {
+    const { result, observer } = await train('ok', { CheckpointConfig: { S3Uri: 's3://bucket/checkpoints', LocalPath: '/opt/ml/checkpoints' } });
+    expect(result.status).toBe(LocalJobStatus.COMPLETED);
+    expect(observer.progress).toContainEqual(expect.stringMatching(
+      /^Note: CheckpointConfig is only partly reproduced: \/opt\/ml\/checkpoints is an empty, writable folder .*s3:\/\/bucket\/checkpoints/));
+  });
+
+  test('a single host with a ShardedByS3Key channel gets no sharding note (one host reads everything on SageMaker too)', async () => {
+    const { observer } = await train('quick');
+    expect(observer.progress.filter((p) => p.includes('ShardedByS3Key'))).toEqual([]);
+  });
+});
+
+describe('the Docker CLI of a runner', () => {
+  test('dockerExecutable of one runner is used for its calls only and does not leak into the process or other runners', async () => {
+    // GIVEN a runner whose CLI does not exist, and one with the default CLI
+    const assembly = makeAssembly(trainingRequest('quick'));
+    assemblies.push(assembly);
+    const broken = DockerRunner.fromCloudAssembly(assembly.dir, assembly.pipeline, { workDir: workRoot, dockerExecutable: '/no/such/docker-cli' });
+    const fine = DockerRunner.fromCloudAssembly(assembly.dir, assembly.pipeline, { workDir: workRoot });
+    const before = dockerExecutable();
+    // WHEN both train at the same time
+    const [a, b] = await Promise.allSettled([broken.train(), fine.train()]);
+    // THEN the broken CLI was used by its runner only
+    expect(a.status).toBe('rejected');
+    expect((a as PromiseRejectedResult).reason.message).toMatch(/Docker CLI '\/no\/such\/docker-cli' could not be started/);
+    expect(b.status).toBe('fulfilled');
+    expect((b as PromiseFulfilledResult<LocalTrainingResult>).value.status).toBe(LocalJobStatus.COMPLETED);
+    expect(dockerExecutable()).toBe(before);
+  });
+});
+
+describe('asset image preparation', () => {
+  test('builds from sourceDirectory, saying so, when the staged copy is missing', async () => {
+    // GIVEN an asset whose staged copy is missing but whose source folder exists
+    const directory = `asset.missing-${process.pid}-${Date.now()}`;
+    const spec = { kind: 'asset' as const, directory, sourceDirectory: path.join(FIXTURES, 'training') };
+    const tag = assetImageTag(spec);
+    const lines: string[] = [];
+    forgetPresentImages();
+    try {
+      // WHEN
+      const ref = await prepareImage(spec, workRoot, { onLine: (l) => lines.push(l) });
+      // THEN it was built from the source folder and the progress says so
+      expect(ref).toBe(tag);
+      expect(lines[0]).toBe(`The staged image asset ${path.join(workRoot, directory)} is missing: building from the original source folder `
+        + `${path.join(FIXTURES, 'training')} instead.`);
+      expect((await docker(['image', 'inspect', '--format', '{{.Id}}', tag], { check: false })).exitCode).toBe(0);
+    } finally {
+      await docker(['rmi', '-f', tag], { check: false });
+      forgetPresentImages();
+    }
+  });
+
+  test('fails clearly when neither the staged copy nor sourceDirectory exists', async () => {
+    const spec = { kind: 'asset' as const, directory: `asset.gone-${process.pid}`, sourceDirectory: '/no/such/source' };
+    await expect(prepareImage(spec, workRoot)).rejects.toThrow(
+      /The image asset directory .*asset\.gone-\d+ does not exist, and neither does its original source folder \/no\/such\/source: run 'cdk synth' again/);
   });
 });

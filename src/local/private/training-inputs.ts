@@ -1,8 +1,18 @@
 /**
  * Resolving the channels of a training job to host paths (INTERNAL).
- * `file://` (relative to the cloud assembly, or absolute) is mounted as is;
+ * `file://` (relative to the cloud assembly, or absolute) is read locally;
  * `s3://` is downloaded with the default credential chain; `unresolved://`
  * and modes local mode cannot reproduce fail up front.
+ *
+ * As on SageMaker, the input mode decides whether the algorithm may write
+ * into `/opt/ml/input/data/<channel>`:
+ * - File: SageMaker downloads the data onto the instance's volume, which
+ *   the algorithm may change. Local mode copies the channel into the job's
+ *   scratch folder (one copy per host) and mounts it read-write, so the
+ *   user's own files are never modified.
+ * - FastFile: the channel is a read-only file system on SageMaker. Local mode
+ *   mounts the data (the user's files, or the download) read-only, without a
+ *   copy.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,14 +26,21 @@ import { LocalModeError } from '../errors';
 /** A channel ready to mount. */
 export interface ResolvedChannel {
   readonly name: string;
-  /** What to mount (one directory, or one file under the channel dir). */
-  readonly mount: BindMount;
+  /** `File` or `FastFile`. */
+  readonly mode: 'File' | 'FastFile';
+  /** What host `hostIndex` (0-based) mounts for this channel. */
+  mounts(hostIndex: number): BindMount[];
 }
 
 export interface ResolveInputsOptions {
   readonly assemblyDir: string;
-  /** Where s3:// channels are downloaded (a folder per channel is created). */
+  /**
+   * A folder of the job's scratch space: s3:// channels are downloaded and
+   * File-mode channels copied under it.
+   */
   readonly downloadDir: string;
+  /** Names of the hosts (`algo-1` ...): File-mode channels get one copy per host. @default ['algo-1'] */
+  readonly hosts?: string[];
   readonly region: string;
   /** S3 client factory (tests). @default - new S3Client({ region, followRegionRedirects: true }) */
   readonly s3ClientFactory?: (region: string) => S3Client;
@@ -47,25 +64,71 @@ export async function resolveChannels(request: CreateTrainingJobRequest, options
         + `(${(e as Error).message}). Configure credentials (environment variables, a profile, SSO) or use local inputs.`);
     }
   }
+  const hosts = options.hosts ?? ['algo-1'];
   const resolved: ResolvedChannel[] = [];
   for (const p of plans) {
     const target = `/opt/ml/input/data/${p.name}`;
+    // The channel's data on this machine: the user's file or folder, or the download.
+    let source: string;
     if (p.kind === 'file') {
-      const isDir = fs.statSync(p.path).isDirectory();
-      resolved.push({
-        name: p.name,
-        mount: { hostPath: p.path, containerPath: isDir ? target : `${target}/${path.basename(p.path)}`, readOnly: true },
-      });
+      source = p.path;
     } else {
-      const dir = path.join(options.downloadDir, p.name);
-      await downloadPrefix(client!, p.uri, dir, p.name);
-      resolved.push({ name: p.name, mount: { hostPath: dir, containerPath: target, readOnly: true } });
+      source = path.join(options.downloadDir, 's3', p.name);
+      await downloadPrefix(client!, p.uri, source, p.name);
     }
+    const isDir = fs.statSync(source).isDirectory();
+    if (p.mode === 'FastFile') {
+      resolved.push({ name: p.name, mode: p.mode, mounts: readOnlyMounts(source, isDir, target, path.join(options.downloadDir, 'fastfile', p.name)) });
+      continue;
+    }
+    // File mode: a private, writable copy per host (a download is already private: host 1 uses it).
+    const copies: string[] = [];
+    for (const [i, host] of hosts.entries()) {
+      if (p.kind === 's3' && i === 0) {
+        copies.push(source);
+        continue;
+      }
+      const copy = path.join(options.downloadDir, host, p.name);
+      await copyChannel(source, isDir, copy, p.name);
+      copies.push(copy);
+    }
+    resolved.push({ name: p.name, mode: p.mode, mounts: (i) => [{ hostPath: copies[i], containerPath: target }] });
   }
   return resolved;
 }
 
-type Plan = { kind: 'file'; name: string; path: string } | { kind: 's3'; name: string; uri: string };
+/**
+ * FastFile: `source` mounted read-only as the channel folder. A single file
+ * is mounted read-only inside an empty, read-only folder (holding an empty
+ * placeholder as its mount point), so the channel folder is read-only too.
+ */
+function readOnlyMounts(source: string, isDir: boolean, target: string, placeholderDir: string): (hostIndex: number) => BindMount[] {
+  if (isDir) {
+    return () => [{ hostPath: source, containerPath: target, readOnly: true }];
+  }
+  const base = path.basename(source);
+  fs.mkdirSync(placeholderDir, { recursive: true });
+  fs.writeFileSync(path.join(placeholderDir, base), '');
+  return () => [
+    { hostPath: placeholderDir, containerPath: target, readOnly: true },
+    { hostPath: source, containerPath: `${target}/${base}`, readOnly: true },
+  ];
+}
+
+/** Copy the channel data (a folder's contents, or one file) into the new folder `dest`. Links are followed. */
+async function copyChannel(source: string, isDir: boolean, dest: string, channel: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(dest, { recursive: true });
+    const to = isDir ? dest : path.join(dest, path.basename(source));
+    await fs.promises.cp(source, to, { recursive: true, dereference: true, force: true, errorOnExist: false });
+  } catch (e) {
+    throw new LocalModeError(`Could not copy channel '${channel}' from ${source} to ${dest} (File mode gives the algorithm a writable copy, `
+      + `as SageMaker does): ${(e as Error).message}`);
+  }
+}
+
+type Mode = 'File' | 'FastFile';
+type Plan = { kind: 'file'; name: string; mode: Mode; path: string } | { kind: 's3'; name: string; mode: Mode; uri: string };
 
 function planChannel(request: CreateTrainingJobRequest, ch: Channel, assemblyDir: string): Plan {
   const name = String(ch.ChannelName);
@@ -95,10 +158,10 @@ function planChannel(request: CreateTrainingJobRequest, ch: Channel, assemblyDir
     if (!fs.existsSync(p)) {
       throw new LocalModeError(`Channel '${name}' reads from ${uri}, but ${p} does not exist (run 'cdk synth' again to stage the asset).`);
     }
-    return { kind: 'file', name, path: p };
+    return { kind: 'file', name, mode, path: p };
   }
   if (uri.startsWith('s3://')) {
-    return { kind: 's3', name, uri };
+    return { kind: 's3', name, mode, uri };
   }
   throw new LocalModeError(`Channel '${name}' has S3Uri '${uri}': expected an s3://, file:// or unresolved:// URI.`);
 }

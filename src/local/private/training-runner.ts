@@ -23,7 +23,13 @@
  * names resolve but the hosts cannot talk to each other (SageMaker would let
  * them). Model output is merged from every host's /opt/ml/model; on a name
  * clash the file of the lowest-numbered host wins. ShardedByS3Key channels
- * are given in full to every host.
+ * are given in full to every host, and `CheckpointConfig.S3Uri` is not
+ * synchronised (the checkpoint folder starts empty and is discarded): both
+ * are reported through `onProgress`.
+ *
+ * Files the containers write as root are given back to the invoking user
+ * (when not root) on every path: success, failure, max runtime, and a
+ * docker error.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -32,6 +38,7 @@ import { findSymlinks, mergeDirectories, tarDirectory } from './archive';
 import { uniqueJobName } from './job-name';
 import { MetricCollector, MetricPoint } from './metrics';
 import { hyperParameters, inputDataConfig, resourceConfig, TrainingHost, trainingHosts } from './training-config';
+import { Deadline, startDeadline } from './training-deadline';
 import { resolveChannels } from './training-inputs';
 import {
   BindMount, cleanupRegistry, DockerEngineInfo, docker, LOCAL_LABEL, networkModeFor, OutputStream,
@@ -57,6 +64,8 @@ export interface TrainingRunOptions {
   readonly onLogLine?: (jobName: string, host: string, stream: OutputStream, line: string) => void;
   /** Every metric value as it appears. */
   readonly onMetric?: (jobName: string, point: MetricPoint) => void;
+  /** Notes of the runner: what local mode does differently, problems while tidying up. */
+  readonly onProgress?: (message: string) => void;
   /** Fixed job name (tests); @default - prefix + timestamp */
   readonly jobName?: string;
 }
@@ -90,17 +99,27 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
   const outputArtifact = path.join(outputDir, 'output.tar.gz');
 
   fs.mkdirSync(outputDir, { recursive: true });
-  cleanupRegistry.trackDir(scratch);
+  // A folder the containers write into as root: removing it may need the image (see CleanupRegistry).
+  cleanupRegistry.trackDir(scratch, { image: options.image });
   const containers: RunningContainer[] = [];
   let network: string | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let deadline: Deadline | undefined;
+  let ownershipRestored = false;
+  const giveBackScratch = async () => {
+    if (ownershipRestored || containers.length === 0) { return; }
+    ownershipRestored = true;
+    const problem = await restoreOwnership([scratch], options.image);
+    if (problem) { options.onProgress?.(`Warning: ${problem}`); }
+  };
   try {
     // Everything that can be checked is checked before a container starts.
     const channels = await resolveChannels(request, {
       assemblyDir: options.assemblyDir,
       downloadDir: path.join(scratch, 'channels'),
       region: options.region,
+      hosts: hosts.map((h) => h.name),
     });
+    for (const note of divergenceNotes(request, hosts.length)) { options.onProgress?.(note); }
 
     const spec = request.AlgorithmSpecification;
     const entrypoint = spec?.ContainerEntrypoint?.length ? spec.ContainerEntrypoint : undefined;
@@ -136,7 +155,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     hosts.forEach((h, i) => {
       const mounts: BindMount[] = [
         { hostPath: hostDirs[i].config, containerPath: '/opt/ml/input/config' },
-        ...channels.map((c) => c.mount),
+        ...channels.flatMap((c) => c.mounts(i)),
         { hostPath: hostDirs[i].model, containerPath: '/opt/ml/model' },
         { hostPath: hostDirs[i].output, containerPath: '/opt/ml/output' },
       ];
@@ -153,6 +172,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
         entrypoint: entrypoint?.[0],
         args,
         env,
+        envFileDir: scratch,
         mounts,
         network: networkMode,
         networkAliases: network ? [h.name] : undefined,
@@ -173,20 +193,20 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     });
 
     const maxRuntime = request.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS;
-    timer = setTimeout(() => {
+    // MaxRuntimeInSeconds may exceed setTimeout's limit (2^31-1 ms): see training-deadline.ts.
+    deadline = startDeadline(maxRuntime * 1000, () => {
       timedOut = true;
       void stopContainers(names, options.graceSeconds);
-    }, maxRuntime * 1000);
+    });
 
     const settled = await Promise.allSettled(containers.map((c) => c.exited));
-    clearTimeout(timer);
-    timer = undefined;
+    deadline.cancel();
     const dockerFailure = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
     if (dockerFailure) { throw dockerFailure.reason; }
     const endTime = new Date();
 
-    // Artifacts are exported whatever the outcome.
-    await restoreOwnership([scratch], options.image);
+    // Artifacts are exported whatever the outcome; the files must be ours to read.
+    await giveBackScratch();
     const modelDirs = hostDirs.map((d) => d.model);
     const symlinks = modelDirs.flatMap((d, i) => findSymlinks(d).map((s) => `${hosts[i].name}:/opt/ml/model/${s}`));
     await Promise.all([
@@ -263,13 +283,36 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
       description,
     };
   } finally {
-    if (timer) { clearTimeout(timer); }
+    deadline?.cancel();
     // Containers run with --rm; anything still registered (an error, an
     // interrupted start) is removed here.
     const leftover = containers.map((c) => c.name).filter((n) => cleanupRegistry.pending().containers.includes(n));
     if (leftover.length) { await removeContainers(leftover); }
+    // On every path (also a docker error): what the containers wrote is given back before the scratch folder is removed.
+    await giveBackScratch();
     await cleanupRegistry.cleanup({ networks: network ? [network] : [], dirs: [scratch] });
   }
+}
+
+/**
+ * What local mode does differently from SageMaker for this request, said
+ * out loud rather than silently.
+ */
+export function divergenceNotes(request: CreateTrainingJobRequest, hostCount: number): string[] {
+  const notes: string[] = [];
+  const sharded = (request.InputDataConfig ?? [])
+    .filter((c) => c.DataSource?.S3DataSource?.S3DataDistributionType === 'ShardedByS3Key')
+    .map((c) => `'${c.ChannelName}'`);
+  if (sharded.length && hostCount > 1) {
+    notes.push(`Note: channel${sharded.length > 1 ? 's' : ''} ${sharded.join(', ')} ${sharded.length > 1 ? 'are' : 'is'} ShardedByS3Key, but local mode `
+      + `gives every one of the ${hostCount} hosts the full data (SageMaker would give each host a share of the objects).`);
+  }
+  const checkpoint = request.CheckpointConfig;
+  if (checkpoint) {
+    notes.push(`Note: CheckpointConfig is only partly reproduced: ${checkpoint.LocalPath ?? '/opt/ml/checkpoints'} is an empty, writable folder `
+      + `that is discarded after the job; nothing is downloaded from or uploaded to ${checkpoint.S3Uri ?? 'the checkpoint S3 URI'}.`);
+  }
+  return notes;
 }
 
 interface HostDirs { readonly config: string; readonly model: string; readonly output: string }
