@@ -70,6 +70,11 @@ export class DataProcessor {
     return this.join;
   }
 
+  /** Whether {@link prepareInput} changes the records at all (an `InputFilter` other than `$`). */
+  public get changesInput(): boolean {
+    return !this.inputFilter.isRoot;
+  }
+
   /** Whether {@link finishOutput} changes the output at all. */
   public get processesOutput(): boolean {
     return this.join || !this.outputFilter.isRoot;

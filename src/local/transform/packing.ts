@@ -10,6 +10,12 @@ export interface Payload {
   readonly originals?: Buffer[];
 }
 
+/** The failure of a record larger than the payload limit (SageMaker fails the job for it). */
+export function oversizedRecordMessage(recordNumber: number, inputName: string, recordBytes: number, maxPayloadBytes: number): string {
+  return `Record ${recordNumber} of '${inputName}' is ${recordBytes} bytes, larger than MaxPayloadInMB allows (${maxPayloadBytes} bytes). ` +
+    'Raise MaxPayloadInMB (up to 100), split the input into smaller records, or set MaxPayloadInMB to 0 (no limit) with SplitType None.';
+}
+
 /** Receives each finished payload, in input order. */
 export type PayloadSink = (payload: Payload) => void;
 
@@ -49,10 +55,7 @@ export class PayloadPacker {
     this.seen++;
     const max = this.options.maxPayloadBytes;
     if (max > 0 && record.length > max) {
-      throw new LocalModeError(
-        `Record ${this.seen} of '${this.options.inputName}' is ${record.length} bytes, larger than MaxPayloadInMB allows (${max} bytes). ` +
-        'Raise MaxPayloadInMB (up to 100), split the input into smaller records, or set MaxPayloadInMB to 0 (no limit) with SplitType None.',
-      );
+      throw new LocalModeError(oversizedRecordMessage(this.seen, this.options.inputName, record.length, max));
     }
     if (!this.options.multiRecord) {
       sink({ body: record, records: 1, originals: this.options.keepOriginals ? [original] : undefined });
