@@ -1,8 +1,8 @@
 import type { CreateEndpointConfigInput, CreateModelInput, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
-import { checkInstanceType, renderSeconds, seconds } from '../training/training-request';
-import { isToken, JOB_NAME_PATTERN, Problems } from '../private/validation';
 import { EndpointProps, ProductionVariantProps } from './endpoint-props';
+import { isToken, JOB_NAME_PATTERN, Problems } from '../private/validation';
+import { checkInstanceType, renderSeconds, seconds } from '../training/training-request';
 
 export const DEFAULT_HOSTING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
 /** The name SageMaker's own tools give a single variant. */
@@ -89,7 +89,10 @@ export function validateEndpoint(problems: Problems, props: EndpointProps, prefi
 }
 
 /** Renders the `CreateEndpointConfig` request: the one function both backends read. */
-export function renderEndpointConfig(props: EndpointProps, ctx: { configName?: string; modelName?: string; kmsKeyId?: string }): CreateEndpointConfigInput {
+export function renderEndpointConfig(
+  props: EndpointProps,
+  ctx: { configName?: string; modelName?: string; kmsKeyId?: string },
+): CreateEndpointConfigInput {
   const variants: ProductionVariant[] = props.serverless
     ? [{
       VariantName: DEFAULT_VARIANT_NAME,

@@ -3,13 +3,13 @@ import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { EndpointProps } from './endpoint-props';
+import { DEFAULT_VARIANT_NAME, endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from './endpoint-request';
+import { ModelData } from './model-data';
 import { AlgorithmImage } from '../image/algorithm-image';
 import { sagemakerArn } from '../private/arns';
 import { grantSageMakerLogsAndMetrics } from '../private/grants';
 import { Problems } from '../private/validation';
-import { EndpointProps } from './endpoint-props';
-import { DEFAULT_VARIANT_NAME, endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from './endpoint-request';
-import { ModelData } from './model-data';
 
 /** A SageMaker real-time endpoint. */
 export interface IRealtimeEndpoint extends IResource {

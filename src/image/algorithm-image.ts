@@ -1,8 +1,8 @@
 import * as path from 'path';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ImageSpec } from '../private/run-spec';
 

@@ -4,10 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { grantReadPrefix } from '../private/grants';
-import { BatchTransformProps } from '../transform/batch-transform-props';
-import { renderTransformJob } from '../transform/transform-request';
 import { TrainingProps } from '../training/training-props';
 import { renderTrainingJob } from '../training/training-request';
+import { BatchTransformProps } from '../transform/batch-transform-props';
+import { renderTransformJob } from '../transform/transform-request';
 
 /** The two renderings of one request: for the state machine and for the run spec. */
 export interface BoundRequest<T> {
@@ -32,7 +32,10 @@ export interface BindContext {
 }
 
 /** Network settings of a job or model, from a VPC and optional security groups. */
-export function vpcSettings(scope: Construct, props: TrainingProps): { subnetIds?: string[]; securityGroupIds?: string[]; securityGroups?: ec2.ISecurityGroup[] } {
+export function vpcSettings(
+  scope: Construct,
+  props: TrainingProps,
+): { subnetIds?: string[]; securityGroupIds?: string[]; securityGroups?: ec2.ISecurityGroup[] } {
   if (!props.vpc) return {};
   const securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(scope, 'SecurityGroup', {
     vpc: props.vpc,
@@ -87,7 +90,11 @@ export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindCo
  * Stages a transform job's input, grants read access, and renders its request
  * for both backends.
  */
-export function bindTransform(scope: Construct, props: BatchTransformProps, ctx: BindContext & { modelName: string }): BoundRequest<CreateTransformJobRequest> {
+export function bindTransform(
+  scope: Construct,
+  props: BatchTransformProps,
+  ctx: BindContext & { modelName: string },
+): BoundRequest<CreateTransformJobRequest> {
   const location = props.input._source.bind(scope, 'TransformInput', {
     grantee: ctx.grantee,
     stagingBucket: ctx.outputBucket,

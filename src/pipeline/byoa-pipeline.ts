@@ -6,6 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { bindTraining, bindTransform } from './bind';
+import { CreateModelStep, DeployEndpointStep, JobNameStep, TrainingStep, TransformStep } from './steps';
 import { EndpointProps } from '../hosting/endpoint-props';
 import { endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from '../hosting/endpoint-request';
 import { AlgorithmImage } from '../image/algorithm-image';
@@ -14,12 +16,10 @@ import { grantSageMakerLogsAndMetrics } from '../private/grants';
 import { NagSuppression, suppressNag } from '../private/nag';
 import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
 import { Problems } from '../private/validation';
-import { BatchTransformProps } from '../transform/batch-transform-props';
-import { validateTransform } from '../transform/transform-request';
 import { MetricDefinition, TrainingProps } from '../training/training-props';
 import { validateTraining } from '../training/training-request';
-import { bindTraining, bindTransform } from './bind';
-import { CreateModelStep, DeployEndpointStep, JobNameStep, TrainingStep, TransformStep } from './steps';
+import { BatchTransformProps } from '../transform/batch-transform-props';
+import { validateTransform } from '../transform/transform-request';
 
 /** The context key that turns local mode on for every pipeline that does not set `localMode`. */
 export const LOCAL_MODE_CONTEXT_KEY = 'byoa:localMode';
@@ -282,7 +282,11 @@ export class ByoaPipeline extends Construct {
       transform: spec.transform ? { ...spec.transform, TransformJobName: names.jobName, ModelName: names.modelName } : undefined,
       model: { ...spec.model, ModelName: names.modelName },
       endpointConfig: spec.endpointConfig
-        ? { ...spec.endpointConfig, EndpointConfigName: names.jobName, ProductionVariants: spec.endpointConfig.ProductionVariants?.map(v => ({ ...v, ModelName: names.modelName })) }
+        ? {
+          ...spec.endpointConfig,
+          EndpointConfigName: names.jobName,
+          ProductionVariants: spec.endpointConfig.ProductionVariants?.map(v => ({ ...v, ModelName: names.modelName })),
+        }
         : undefined,
       endpointName: this.endpointName,
     };

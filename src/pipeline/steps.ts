@@ -1,23 +1,23 @@
 import type { CreateEndpointConfigInput, CreateModelInput, CreateTrainingJobRequest, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { Annotations, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EndpointProps } from '../hosting/endpoint-props';
 import { renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment } from '../hosting/endpoint-request';
 import { InstanceType } from '../instance-type';
+import { BindContext, bindTraining, bindTransform, BoundRequest, vpcSettings } from './bind';
+import { failWithCaughtError, ERROR_PATH, jobFailureChain } from './failure';
 import { sagemakerArn } from '../private/arns';
 import { hasLocalStorage } from '../private/instance-types';
 import { SageMakerTask, withPaths } from '../private/sagemaker-task';
 import { Problems } from '../private/validation';
-import { DEFAULT_TRANSFORM_INSTANCE_TYPE, validateTransform } from '../transform/transform-request';
+import { TrainingProps } from '../training/training-props';
 import { DEFAULT_TRAINING_INSTANCE_TYPE, validateTraining } from '../training/training-request';
 import { BatchTransformProps } from '../transform/batch-transform-props';
-import { TrainingProps } from '../training/training-props';
-import { BindContext, bindTraining, bindTransform, BoundRequest, vpcSettings } from './bind';
-import { failWithCaughtError, ERROR_PATH, jobFailureChain } from './failure';
+import { DEFAULT_TRANSFORM_INSTANCE_TYPE, validateTransform } from '../transform/transform-request';
 
 /** Where the steps keep their results in the execution's state. */
 export const STATE_PATHS = {

@@ -16,11 +16,15 @@ import { Problems } from './validation';
  * (`SM_CURRENT_HOST`) are only set for single-instance jobs, where every
  * container is `algo-1`.
  */
-export function smEnvironment(channelNames: string[], hyperparameters: { [name: string]: string }, instanceCount: number): { [name: string]: string } {
+export function smEnvironment(
+  channelNames: string[],
+  hyperparameters: { [name: string]: string },
+  instanceCount: number,
+): { [name: string]: string } {
   const hosts = Array.from({ length: instanceCount }, (_, i) => `algo-${i + 1}`);
   const hps: { [name: string]: unknown } = {};
-  for (const [name, value] of Object.entries(hyperparameters)) {
-    hps[name] = parseHyperparameter(value);
+  for (const [key, raw] of Object.entries(hyperparameters)) {
+    hps[key] = parseHyperparameter(raw);
   }
   const env: { [name: string]: string } = {
     SM_MODEL_DIR: '/opt/ml/model',
@@ -45,7 +49,12 @@ export function smEnvironment(channelNames: string[], hyperparameters: { [name: 
 }
 
 /** Checks that the variables fit in a training request's `Environment`. */
-export function validateSmEnvironment(problems: Problems, property: string, env: { [name: string]: string }, userEnv: { [name: string]: string }): void {
+export function validateSmEnvironment(
+  problems: Problems,
+  property: string,
+  env: { [name: string]: string },
+  userEnv: { [name: string]: string },
+): void {
   for (const key of Object.keys(env)) {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) {
       problems.addMessage(property, `the toolkit variable ${JSON.stringify(key)} is not a valid Environment key ([a-zA-Z_][a-zA-Z0-9_]*): rename the channel or hyperparameter, or turn smEnvironment off`);

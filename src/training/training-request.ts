@@ -2,12 +2,12 @@ import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { InstanceType } from '../instance-type';
-import { allowedInstanceTypes, describeAllowedInstanceTypes } from '../private/instance-types';
-import { smEnvironment, validateSmEnvironment } from '../private/sm-environment';
-import { ENV_KEY_PATTERN, isToken, Problems } from '../private/validation';
 import { CompressionType, InputMode, RecordWrapperType, S3DataDistribution, S3DataType } from './enums';
 import { renderHyperparameters, validateHyperparameters } from './hyperparameters';
 import { TrainingProps } from './training-props';
+import { allowedInstanceTypes, describeAllowedInstanceTypes } from '../private/instance-types';
+import { smEnvironment, validateSmEnvironment } from '../private/sm-environment';
+import { ENV_KEY_PATTERN, isToken, Problems } from '../private/validation';
 
 export const DEFAULT_TRAINING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
 const CHANNEL_NAME = /^[A-Za-z0-9.\-_]+$/;

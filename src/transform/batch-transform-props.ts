@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { InstanceType } from '../instance-type';
-import { CompressionType, S3DataType } from '../training/enums';
 import { AssembleWith, BatchStrategy, JoinSource, SplitType } from './enums';
 import { TransformInput } from './transform-input';
+import { CompressionType, S3DataType } from '../training/enums';
 
 /**
  * The batch transform job of a pipeline: the `CreateTransformJob` request it

@@ -1,10 +1,10 @@
 import type { CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
+import { BatchTransformProps } from './batch-transform-props';
+import { AssembleWith, BatchStrategy, JoinSource, SplitType } from './enums';
 import { isToken, Problems } from '../private/validation';
 import { CompressionType, S3DataType } from '../training/enums';
 import { checkInstanceType, renderSeconds, seconds } from '../training/training-request';
-import { BatchTransformProps } from './batch-transform-props';
-import { AssembleWith, BatchStrategy, JoinSource, SplitType } from './enums';
 
 export const DEFAULT_TRANSFORM_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
 const TRANSFORM_ENV_KEY = /^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/;
