@@ -74,20 +74,52 @@ function passRole(role: iam.IRole): iam.PolicyStatement {
   });
 }
 
-function eventsRule(scope: Construct, ruleName: string): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-    resources: [Stack.of(scope).formatArn({ service: 'events', resource: 'rule', resourceName: ruleName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
-  });
+interface SyncJobTaskProps {
+  readonly kind: 'TrainingJob' | 'TransformJob';
+  readonly namePrefix: string;
+  readonly comment: string;
+  readonly parameters: { [key: string]: any };
+  readonly resultSelector: { [key: string]: any };
+  readonly resultPath: string;
+  /** Statements beyond Create/Describe/Stop and the events rule. */
+  readonly policies: iam.PolicyStatement[];
 }
 
-/** Props of a {@link TrainingStep}. */
-export interface TrainingStepProps extends StepProps {
-  /** The training job. */
-  readonly training: TrainingProps;
-  /** The algorithm image's URI (from `AlgorithmImage.bind`). */
-  readonly imageUri: string;
-  /** `S3OutputPath`: SageMaker writes `<path>/<job name>/output/model.tar.gz`. */
+/**
+ * A `.sync` job task (`createTrainingJob.sync`, `createTransformJob.sync`):
+ * the permissions Step Functions needs to run and watch the job (its own
+ * EventBridge rule included), and a catcher that ends in a Fail state with
+ * SageMaker's FailureReason.
+ */
+function syncJobTask(scope: Construct, stateName: string, props: SyncJobTaskProps): SageMakerTask {
+  const resource = props.kind === 'TrainingJob' ? 'training-job' : 'transform-job';
+  const jobArn = sagemakerArn(scope, resource, `${props.namePrefix}-*`);
+  const ruleName = `StepFunctionsGetEventsForSageMaker${props.kind}sRule`;
+  const task = new SageMakerTask(scope, stateName, {
+    integration: `sagemaker:create${props.kind}.sync`,
+    comment: props.comment,
+    parameters: props.parameters,
+    resultSelector: props.resultSelector,
+    resultPath: props.resultPath,
+    policies: [
+      new iam.PolicyStatement({
+        actions: [`sagemaker:Create${props.kind}`, `sagemaker:Describe${props.kind}`, `sagemaker:Stop${props.kind}`],
+        resources: [jobArn],
+      }),
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [Stack.of(scope).formatArn({ service: 'events', resource: 'rule', resourceName: ruleName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+      }),
+      ...props.policies,
+    ],
+  });
+  task.addCatch(jobFailureChain(scope, { kind: props.kind, jobNamePath: STATE_PATHS.name, jobArn }), { resultPath: ERROR_PATH });
+  return task;
+}
+
+/** Props shared by the steps that run a job on data (training, batch transform). */
+export interface DataJobStepProps extends StepProps {
+  /** `S3OutputPath` of the job. */
   readonly outputPath: string;
   /** Bucket into which asset inputs are extracted. */
   readonly stagingBucket: s3.IBucket;
@@ -97,6 +129,14 @@ export interface TrainingStepProps extends StepProps {
    * @default 'inputs/'
    */
   readonly inputsPrefix?: string;
+}
+
+/** Props of a {@link TrainingStep}. SageMaker writes `<outputPath><job name>/output/model.tar.gz`. */
+export interface TrainingStepProps extends DataJobStepProps {
+  /** The training job. */
+  readonly training: TrainingProps;
+  /** The algorithm image's URI (from `AlgorithmImage.bind`). */
+  readonly imageUri: string;
 }
 
 /**
@@ -118,23 +158,15 @@ export class TrainingStep extends sfn.StateMachineFragment {
     problems.throwIfAny(this);
     warnVolumeKeyWithLocalStorage(this, 'training', props.training.instanceType ?? DEFAULT_TRAINING_INSTANCE_TYPE, props.training.volumeEncryptionKey);
     this._request = bindTraining(this, props.training, bindContext(props, props.outputPath, props.stagingBucket));
-    const jobArn = sagemakerArn(this, 'training-job', `${props.namePrefix}-*`);
-    const task = new SageMakerTask(this, 'Train', {
-      integration: 'sagemaker:createTrainingJob.sync',
+    const task = syncJobTask(this, 'Train', {
+      kind: 'TrainingJob',
+      namePrefix: props.namePrefix,
       comment: 'Trains the model and waits for the training job to end',
       parameters: withPaths(this._request.cloud, { TrainingJobName: STATE_PATHS.name }),
       resultSelector: { 'TrainingJobName.$': '$.TrainingJobName', 'ModelArtifacts.$': '$.ModelArtifacts' },
       resultPath: STATE_PATHS.training,
-      policies: [
-        new iam.PolicyStatement({
-          actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
-          resources: [jobArn],
-        }),
-        eventsRule(this, 'StepFunctionsGetEventsForSageMakerTrainingJobsRule'),
-        passRole(props.role),
-      ],
+      policies: [passRole(props.role)],
     });
-    task.addCatch(jobFailureChain(this, { kind: 'TrainingJob', jobNamePath: STATE_PATHS.name, jobArn }), { resultPath: ERROR_PATH });
     this.startState = task;
     this.endStates = [task];
   }
@@ -205,20 +237,10 @@ export class CreateModelStep extends sfn.StateMachineFragment {
   }
 }
 
-/** Props of a {@link TransformStep}. */
-export interface TransformStepProps extends StepProps {
+/** Props of a {@link TransformStep}. Results go to `<outputPath><job name>/`. */
+export interface TransformStepProps extends DataJobStepProps {
   /** The batch transform job. */
   readonly transform: BatchTransformProps;
-  /** `S3OutputPath` of the results; the job's name is appended. */
-  readonly outputPath: string;
-  /** Bucket into which asset inputs are extracted. */
-  readonly stagingBucket: s3.IBucket;
-  /**
-   * Key prefix in `stagingBucket` under which asset inputs are extracted
-   * (`<prefix><asset hash>/`).
-   * @default 'inputs/'
-   */
-  readonly inputsPrefix?: string;
 }
 
 /**
@@ -240,9 +262,9 @@ export class TransformStep extends sfn.StateMachineFragment {
     problems.throwIfAny(this);
     warnVolumeKeyWithLocalStorage(this, 'batchTransform', props.transform.instanceType ?? DEFAULT_TRANSFORM_INSTANCE_TYPE, props.transform.volumeEncryptionKey);
     this._request = bindTransform(this, props.transform, { ...bindContext(props, props.outputPath, props.stagingBucket), modelName: '' });
-    const jobArn = sagemakerArn(this, 'transform-job', `${props.namePrefix}-*`);
-    const task = new SageMakerTask(this, 'Batch transform', {
-      integration: 'sagemaker:createTransformJob.sync',
+    const task = syncJobTask(this, 'Batch transform', {
+      kind: 'TransformJob',
+      namePrefix: props.namePrefix,
       comment: 'Runs the batch transform and waits for it to end',
       parameters: withPaths(this._request.cloud, {
         'TransformJobName': STATE_PATHS.name,
@@ -251,15 +273,8 @@ export class TransformStep extends sfn.StateMachineFragment {
       }),
       resultSelector: { 'TransformJobName.$': '$.TransformJobName', 'TransformOutput.$': '$.TransformOutput' },
       resultPath: STATE_PATHS.transform,
-      policies: [
-        new iam.PolicyStatement({
-          actions: ['sagemaker:CreateTransformJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob'],
-          resources: [jobArn],
-        }),
-        eventsRule(this, 'StepFunctionsGetEventsForSageMakerTransformJobsRule'),
-      ],
+      policies: [],
     });
-    task.addCatch(jobFailureChain(this, { kind: 'TransformJob', jobNamePath: STATE_PATHS.name, jobArn }), { resultPath: ERROR_PATH });
     this.startState = task;
     this.endStates = [task];
   }
