@@ -29,6 +29,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-s3@^3',
   ],
   devDeps: [
+    // Only the tests' own runs of aws-cdk-lib's AwsCustomResource handler load it.
+    '@aws-sdk/client-cloudwatch-logs@^3',
     'aws-cdk@^2.1148.1',
     'aws-sdk-client-mock@^4',
     'cdk-nag@^2',
