@@ -58,6 +58,18 @@ import { LocalModeError } from './errors';
 /** Label put on every container and network local mode creates. */
 export const LOCAL_LABEL = 'byoa.local';
 
+/**
+ * Label with the id of the process that created a container or network
+ * (`byoa.pid=<pid>`), put on every one of them: a check for leftovers can
+ * look at ITS OWN containers only, whatever else runs on the same engine.
+ */
+export const PID_LABEL = 'byoa.pid';
+
+/** The labels every container and network of local mode carries. */
+export function ownLabels(): { [key: string]: string } {
+  return { [LOCAL_LABEL]: 'true', [PID_LABEL]: String(process.pid) };
+}
+
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
@@ -341,7 +353,7 @@ export interface ContainerRunOptions {
   readonly image: string;
   /** `--name`. @default - docker picks one (avoid: cleanup needs names) */
   readonly name?: string;
-  /** `--label K=V`; {@link LOCAL_LABEL}=true is always added. */
+  /** `--label K=V`; {@link LOCAL_LABEL}=true and {@link PID_LABEL}=<this process> are always added (and win). */
   readonly labels?: { [key: string]: string };
   /** `--entrypoint`. @default - the image's entrypoint */
   readonly entrypoint?: string;
@@ -387,7 +399,8 @@ export function buildRunArgs(options: ContainerRunOptions): string[] {
   if (options.detach) { args.push('-d'); }
   if (options.autoRemove) { args.push('--rm'); }
   if (options.name) { args.push('--name', options.name); }
-  const labels = { [LOCAL_LABEL]: 'true', ...options.labels };
+  // Own labels first (stable order), and they win over the caller's.
+  const labels = { ...ownLabels(), ...options.labels, ...ownLabels() };
   for (const [k, v] of Object.entries(labels)) { args.push('--label', `${k}=${v}`); }
   if (options.platform) { args.push('--platform', options.platform); }
   if (options.network) { args.push('--network', options.network); }

@@ -40,9 +40,17 @@ export async function extractModelArchive(archivePath: string): Promise<string> 
   return dir;
 }
 
-/** A new, empty temp folder for `/opt/ml/model`, registered for cleanup. */
+/**
+ * Prefix of the temp folders for `/opt/ml/model` made by THIS process
+ * (`byoa-model-<pid>-`): a check for leftovers can look at its own only.
+ */
+export function modelDirPrefix(): string {
+  return `byoa-model-${process.pid}-`;
+}
+
+/** A new, empty temp folder for `/opt/ml/model` (named with {@link modelDirPrefix}), registered for cleanup. */
 export async function createModelDir(): Promise<string> {
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'byoa-model-'));
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), modelDirPrefix()));
   cleanupRegistry.trackDir(dir);
   await fs.promises.chmod(dir, 0o755);
   return dir;

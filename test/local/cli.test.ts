@@ -16,10 +16,14 @@ const CLI = path.join(REPO, 'src', 'cli', 'byoa.ts');
 
 interface CliRun { code: number | null; signal: string | null; stdout: string; stderr: string }
 
+/** The pids of the CLI processes {@link runCli} started (their containers carry `byoa.pid=<pid>`). */
+const cliPids: number[] = [];
+
 /** Runs the CLI as its own process (ts-node), like a user would. */
 function runCli(args: string[], options: { onStdout?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], { cwd: REPO });
+    if (child.pid) cliPids.push(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -51,15 +55,22 @@ afterAll(() => {
 });
 
 /**
- * Local-mode containers of THIS file's pipelines that still exist (other
- * sessions may run their own local-mode containers on the same engine).
+ * Containers of this test process (`main` in process) and of the CLI
+ * processes it started that still exist, by their `byoa.pid` label: other
+ * sessions may run their own local-mode containers on the same engine.
  */
 function ourContainers(): string[] {
-  return leftoverContainers().filter((n) => /fixture-train|cli-transform|cli-endpoint/.test(n));
+  return [process.pid, ...cliPids].flatMap((pid) => leftoverContainers(pid));
+}
+
+/** The `/opt/ml/model` temp folders of this process and of the CLI processes it started that still exist. */
+function ourModelTempDirs(): string[] {
+  return [process.pid, ...cliPids].flatMap((pid) => modelTempDirs(pid));
 }
 
 afterEach(() => {
   expect(ourContainers()).toEqual([]);
+  expect(ourModelTempDirs()).toEqual([]);
 });
 
 function assembly(mode: string, overrides = {}): TestAssembly {
@@ -294,7 +305,7 @@ describe('byoa local run', () => {
     expect(res.stdout).toMatch(/curl -s -X POST -H 'Content-Type: text\/csv' --data-binary @INPUT_FILE http:\/\/127\.0\.0\.1:\d+\/invocations/);
     expect(res.stdout).toMatch(/^Pipeline TestStack\/Pipe completed locally: train, transform, endpoint\.$/m);
     expect(ourContainers()).toEqual([]);
-    expect(modelTempDirs()).toEqual([]);
+    expect(ourModelTempDirs()).toEqual([]);
   });
 
   test('GIVEN --keep-serving WHEN run THEN the endpoint serves until SIGTERM, then stops (exit 0)', async () => {
@@ -425,7 +436,7 @@ describe('byoa local serve', () => {
     expect(res.stdout).toMatch(/^Received SIGINT: stopping endpoint cli-endpoint/m);
     expect(res.stdout).toMatch(/^Endpoint cli-endpoint stopped\.$/m);
     expect(ourContainers()).toEqual([]);
-    expect(modelTempDirs()).toEqual([]);
+    expect(ourModelTempDirs()).toEqual([]);
   });
 
   test('GIVEN a container that exits at start WHEN serve THEN the reason and its last log lines are printed (exit 1)', async () => {
@@ -436,7 +447,7 @@ describe('byoa local serve', () => {
     const err = c.err.join('\n');
     expect(err).toMatch(/the endpoint of TestStack\/Pipe failed to start: .*exited with code 3 before answering GET \/ping/);
     expect(err).toMatch(/last container output[\s\S]*loading the model failed: no such file model\.bin/);
-    expect(modelTempDirs()).toEqual([]);
+    expect(ourModelTempDirs()).toEqual([]);
   });
 
   test('GIVEN a pipeline without an endpoint WHEN serve THEN it says so (exit 1)', async () => {

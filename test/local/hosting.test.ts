@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
-import { buildServingImage, containersWithLabel, modelTempDirs, SERVING_IMAGE, tempDir } from './fixtures/serving/fixture';
+import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir } from './fixtures/serving/fixture';
 import { makeAssembly, trainingRequest } from './local-test-helpers';
 import { docker, runProcess } from '../../src/local/docker';
 import { DockerRunner } from '../../src/local/docker-runner';
@@ -41,7 +41,7 @@ afterEach(async () => {
 afterAll(async () => {
   workDir?.remove();
   // THEN (for every test): nothing of ours is left behind
-  expect(await containersWithLabel(LABEL)).toEqual([]);
+  expect(await ownContainers()).toEqual([]);
   expect(modelTempDirs()).toEqual([]);
 });
 
@@ -66,7 +66,7 @@ describe('LocalEndpoint', () => {
     expect(lines.some((l) => l.startsWith('[modelcheck] fixture: serving mode model'))).toBe(true);
     // WHEN stopped THEN the container and the model folder are gone
     await endpoint.stop();
-    expect(await containersWithLabel(`${LABEL}=modelcheck`)).toEqual([]);
+    expect(await ownContainers(`${LABEL}=modelcheck`)).toEqual([]);
     expect(modelTempDirs()).toEqual([]);
   });
 
@@ -124,7 +124,7 @@ describe('LocalEndpoint', () => {
     expect(error!.message).toMatch(/exited with code 3 before answering GET \/ping/);
     expect(error!.message).toMatch(/loading the model failed: no such file model.bin/);
     expect(Date.now() - t0).toBeLessThan(15_000);
-    expect(await containersWithLabel(`${LABEL}=dead`)).toEqual([]);
+    expect(await ownContainers(`${LABEL}=dead`)).toEqual([]);
   });
 
   test('GIVEN a /ping that never answers 200 WHEN the startup timeout passes THEN a clear error', async () => {
@@ -194,7 +194,7 @@ describe('LocalEndpoint', () => {
     expect(a.url).not.toBe(b.url);
     expect(ra.body).toBe('hello');
     expect(rb.body).toBe('HELLO');
-    expect((await containersWithLabel(LABEL)).length).toBe(2);
+    expect((await ownContainers(LABEL)).length).toBe(2);
   });
 
   test('GIVEN a container that ignores SAGEMAKER_BIND_TO_PORT WHEN started THEN the error says so', async () => {
@@ -207,7 +207,7 @@ describe('LocalEndpoint', () => {
     const t0 = Date.now();
     await endpoint.stop();
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
-    expect(await containersWithLabel(`${LABEL}=stubborn`)).toEqual([]);
+    expect(await ownContainers(`${LABEL}=stubborn`)).toEqual([]);
     await expect(endpoint.invoke('x')).rejects.toThrow(/is stopped/);
   });
 });

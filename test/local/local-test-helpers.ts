@@ -37,9 +37,14 @@ export function requireDocker(): void {
   }
 }
 
-/** Containers with the local-mode label that are still there (running or not). */
-export function leftoverContainers(label = 'byoa.local=true'): string[] {
-  const res = spawnSync('docker', ['ps', '-a', '--filter', `label=${label}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+/**
+ * Containers created by process `pid` (this one by default) that are still
+ * there (running or not): local mode labels every container `byoa.pid=<pid>`,
+ * so containers of other processes on the same engine are not counted.
+ */
+export function leftoverContainers(pid: number = process.pid): string[] {
+  const res = spawnSync('docker', ['ps', '-a', '--filter', `label=byoa.pid=${pid}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+  if (res.status !== 0) { throw new Error(`docker ps failed: ${res.stderr || res.error?.message}`); }
   return res.stdout.split('\n').filter((l) => l.trim());
 }
 

@@ -36,7 +36,7 @@ afterAll(() => {
 afterEach(() => {
   // THEN (every test): the runner left no container behind. Training containers carry
   // `byoa.pid=<this process>`: other processes using the same engine do not disturb the check.
-  expect(leftoverContainers(`byoa.pid=${process.pid}`)).toEqual([]);
+  expect(leftoverContainers()).toEqual([]);
 });
 
 async function train(mode: string, overrides: Parameters<typeof trainingRequest>[1] = {}, grace = 120):

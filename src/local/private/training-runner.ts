@@ -41,7 +41,7 @@ import { hyperParameters, inputDataConfig, resourceConfig, TrainingHost, trainin
 import { Deadline, startDeadline } from './training-deadline';
 import { resolveChannels } from './training-inputs';
 import {
-  BindMount, cleanupRegistry, DockerEngineInfo, docker, LOCAL_LABEL, networkModeFor, OutputStream,
+  BindMount, cleanupRegistry, DockerEngineInfo, docker, networkModeFor, ownLabels, OutputStream,
   removeContainers, restoreOwnership, runContainer, RunningContainer, stopContainers,
 } from '../docker';
 
@@ -138,7 +138,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     if (networkMode === 'bridge' && hosts.length > 1) {
       network = `byoa-${jobName}`.slice(0, 63);
       cleanupRegistry.trackNetwork(network);
-      await docker(['network', 'create', '--label', `${LOCAL_LABEL}=true`, network]);
+      await docker(['network', 'create', ...Object.entries(ownLabels()).flatMap(([k, v]) => ['--label', `${k}=${v}`]), network]);
       networkMode = network;
     }
     const addHosts = networkMode === 'host' || networkMode === 'none'
@@ -168,7 +168,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
         image: options.image,
         name: names[i],
         autoRemove: true,
-        labels: { 'byoa.job': jobName, 'byoa.pid': String(process.pid) },
+        labels: { 'byoa.job': jobName },
         entrypoint: entrypoint?.[0],
         args,
         env,

@@ -38,7 +38,7 @@ import { LocalModeError } from '../errors';
 import { ServingContainer } from '../hosting-container';
 import { createModelDir, extractModelArchive } from '../hosting-model';
 import { uniqueJobName } from '../private/job-name';
-import { HttpFailure } from '../private/loopback-http';
+import { HttpAnswer, HttpFailure } from '../private/loopback-http';
 
 const MB = 1024 * 1024;
 const NEWLINE = Buffer.from('\n');
@@ -395,7 +395,6 @@ class TransformEngine {
     let writeSeq = 0;
     let recordIndex = 0;
     const done = new Map<number, Buffer[]>();
-    const inFlight = new Set<Promise<void>>();
     const window = Math.max(4, this.o.params.maxConcurrentTransforms * 4);
     let wakeWindow: (() => void) | undefined;
     let writeParts: Buffer[] = [];
@@ -436,40 +435,70 @@ class TransformEngine {
         wake();
       }
     };
-    const dispatch = async (payload: Payload) => {
-      const seq = nextSeq++;
-      const firstRecord = recordIndex + 1;
-      recordIndex += payload.records;
+    // Requests in flight for this file; `onIdle` wakes the wait for the last one.
+    let inFlight = 0;
+    let onIdle: (() => void) | undefined;
+    let unexpected: unknown;
+    const settle = () => {
+      this.slots.release();
+      inFlight--;
+      if (inFlight === 0 && onIdle) {
+        const wake = onIdle;
+        onIdle = undefined;
+        wake();
+      }
+    };
+    // Per request: one promise for the answer and one handler; no promise,
+    // closure or timer of our own unless the request has to wait.
+    const launch = (payload: Payload, seq: number, firstRecord: number) => {
+      if (failure) {
+        this.slots.release();
+        return;
+      }
+      inFlight++;
+      this.send(payload, firstRecord).then(
+        (parts) => {
+          try {
+            this.recordsDone += payload.records;
+            done.set(seq, parts);
+            try {
+              drain();
+            } catch (e) {
+              failure = failure ?? new LocalModeError(`Could not write the output of '${input.relativePath}': ${(e as Error).message}`);
+            }
+            this.progress(false);
+          } catch (e) {
+            unexpected = unexpected ?? e;
+          } finally {
+            settle();
+          }
+        },
+        (e: Error) => {
+          failure = failure ?? e;
+          if (wakeWindow) wakeWindow();
+          settle();
+        },
+      );
+    };
+    const waitThenLaunch = async (payload: Payload, seq: number, firstRecord: number) => {
       while (seq - writeSeq >= window && !failure) {
         await new Promise<void>((resolve) => { wakeWindow = resolve; });
       }
       if (writesQueued > MAX_QUEUED_WRITE_BYTES) await writing;
       const wait = this.slots.acquire();
       if (wait) await wait;
-      if (failure) {
-        this.slots.release();
-        return;
-      }
-      const task = this.send(payload, firstRecord).then(
-        (parts) => {
-          this.recordsDone += payload.records;
-          done.set(seq, parts);
-          try {
-            drain();
-          } catch (e) {
-            failure = failure ?? new LocalModeError(`Could not write the output of '${input.relativePath}': ${(e as Error).message}`);
-          }
-          this.progress(false);
-        },
-        (e: Error) => {
-          failure = failure ?? e;
-          if (wakeWindow) wakeWindow();
-        },
-      ).finally(() => {
-        this.slots.release();
-        inFlight.delete(task);
-      });
-      inFlight.add(task);
+      launch(payload, seq, firstRecord);
+    };
+    /** Sends `payload` once the window, the writer and a request slot allow; a promise only when it has to wait. */
+    const dispatch = (payload: Payload): Promise<void> | undefined => {
+      const seq = nextSeq++;
+      const firstRecord = recordIndex + 1;
+      recordIndex += payload.records;
+      if ((seq - writeSeq >= window && !failure) || writesQueued > MAX_QUEUED_WRITE_BYTES) return waitThenLaunch(payload, seq, firstRecord);
+      const wait = this.slots.acquire();
+      if (wait) return wait.then(() => launch(payload, seq, firstRecord));
+      launch(payload, seq, firstRecord);
+      return undefined;
     };
 
     const pending: Payload[] = [];
@@ -490,7 +519,8 @@ class TransformEngine {
           countRecords();
         }
         for (const p of pending) {
-          await dispatch(p);
+          const wait = dispatch(p);
+          if (wait) await wait;
           if (failure) break;
         }
         pending.length = 0;
@@ -506,7 +536,8 @@ class TransformEngine {
           countRecords();
         }
         for (const p of pending) {
-          await dispatch(p);
+          const wait = dispatch(p);
+          if (wait) await wait;
           if (failure) break;
         }
         pending.length = 0;
@@ -514,7 +545,12 @@ class TransformEngine {
     } catch (e) {
       failure = failure ?? (e instanceof LocalModeError ? e : new LocalModeError(`Could not read '${input.relativePath}': ${(e as Error).message}`));
     }
-    while (inFlight.size > 0) await Promise.all([...inFlight]);
+    while (inFlight > 0) await new Promise<void>((resolve) => { onIdle = resolve; });
+    if (unexpected) {
+      await writing;
+      fs.closeSync(fd);
+      throw unexpected;
+    }
 
     if (!failure) flushWrites();
     await writing;
@@ -537,40 +573,69 @@ class TransformEngine {
     return pipeline(file, zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), () => { /* errors surface in the iteration */ });
   }
 
-  /** POSTs one payload with retries; resolves with the bytes to write for it. */
-  private async send(payload: Payload, firstRecord: number): Promise<Buffer[]> {
-    // Only error messages need it: built on demand, not per request.
-    const which = () => (payload.records === 1 ? `record ${firstRecord}` : `records ${firstRecord}-${firstRecord + payload.records - 1}`);
-    let lastProblem = '';
-    for (let attempt = 0; attempt <= this.o.retries; attempt++) {
-      if (attempt > 0) await sleep(this.o.retryDelayMs(attempt));
-      if (this.o.serving.exited !== undefined) {
-        throw new FileFailure(`the serving container exited with code ${this.o.serving.exited} while ${which()} were being transformed.\n`
-          + `--- last container output ---\n${this.o.serving.recentLogs()}`);
-      }
-      if (!this.firstRequestAt) this.firstRequestAt = Date.now();
-      this.requests++;
+  /**
+   * POSTs one payload with retries; resolves with the bytes to write for it.
+   * The first attempt is a plain promise chain (no async frame, no closure
+   * for messages); retries go through {@link retry}.
+   */
+  private send(payload: Payload, firstRecord: number): Promise<Buffer[]> {
+    if (this.o.serving.exited !== undefined) return Promise.reject(this.exitedFailure(payload, firstRecord));
+    return this.attempt(payload).then(
+      (answer) => (answer.status < 400
+        ? this.assemble(answer.body, payload, firstRecord)
+        : this.retry(payload, firstRecord, this.answerProblem(answer, payload, firstRecord))),
+      (e: Error) => this.retry(payload, firstRecord, this.connectionProblem(e)),
+    );
+  }
+
+  /** Attempts 2.. after `lastProblem` (the first attempt's). */
+  private async retry(payload: Payload, firstRecord: number, lastProblem: string): Promise<Buffer[]> {
+    for (let attempt = 1; attempt <= this.o.retries; attempt++) {
+      await sleep(this.o.retryDelayMs(attempt));
+      if (this.o.serving.exited !== undefined) throw this.exitedFailure(payload, firstRecord);
       try {
-        const answer = await this.o.serving.request('POST', '/invocations', this.o.timeoutMs, payload.body, this.headers);
-        if (answer.status < 400) return this.assemble(answer.body, payload, which);
-        const message = answer.body.toString('utf8').slice(0, 500);
-        if (answer.status < 500) {
-          throw new FileFailure(`the model container answered ${answer.status} for ${which()}: ${message}`);
-        }
-        lastProblem = `the model container answered ${answer.status}: ${message}`;
+        const answer = await this.attempt(payload);
+        if (answer.status < 400) return this.assemble(answer.body, payload, firstRecord);
+        lastProblem = this.answerProblem(answer, payload, firstRecord);
       } catch (e) {
-        if (!(e instanceof HttpFailure)) throw e;
-        lastProblem = e.kind === 'timeout'
-          ? `no answer within ModelClientConfig.InvocationsTimeoutInSeconds (${this.o.timeoutMs / 1000} s)`
-          : `the connection to the model container failed (${e.message})`;
+        lastProblem = this.connectionProblem(e as Error);
       }
     }
     const tries = this.o.retries === 0 ? 'without retries' : `after ${this.o.retries} ${this.o.retries === 1 ? 'retry' : 'retries'}`;
-    throw new FileFailure(`${which()} failed ${tries}: ${lastProblem}`);
+    throw new FileFailure(`${describeRecords(payload, firstRecord)} failed ${tries}: ${lastProblem}`);
+  }
+
+  /** One POST of the payload. */
+  private attempt(payload: Payload): Promise<HttpAnswer> {
+    if (!this.firstRequestAt) this.firstRequestAt = Date.now();
+    this.requests++;
+    return this.o.serving.request('POST', '/invocations', this.o.timeoutMs, payload.body, this.headers);
+  }
+
+  private exitedFailure(payload: Payload, firstRecord: number): FileFailure {
+    return new FileFailure(`the serving container exited with code ${this.o.serving.exited} while ${describeRecords(payload, firstRecord)} were being transformed.\n`
+      + `--- last container output ---\n${this.o.serving.recentLogs()}`);
+  }
+
+  /** A status >= 400: throws for 4xx (not retried), else the problem to retry on. */
+  private answerProblem(answer: HttpAnswer, payload: Payload, firstRecord: number): string {
+    const message = answer.body.toString('utf8').slice(0, 500);
+    if (answer.status < 500) {
+      throw new FileFailure(`the model container answered ${answer.status} for ${describeRecords(payload, firstRecord)}: ${message}`);
+    }
+    return `the model container answered ${answer.status}: ${message}`;
+  }
+
+  /** A request without answer: the problem to retry on (anything else is rethrown). */
+  private connectionProblem(e: Error): string {
+    if (!(e instanceof HttpFailure)) throw e;
+    return e.kind === 'timeout'
+      ? `no answer within ModelClientConfig.InvocationsTimeoutInSeconds (${this.o.timeoutMs / 1000} s)`
+      : `the connection to the model container failed (${e.message})`;
   }
 
   /** Turns one answer into the bytes of the `.out` file. */
-  private assemble(body: Buffer, payload: Payload, which: () => string): Buffer[] {
+  private assemble(body: Buffer, payload: Payload, firstRecord: number): Buffer[] {
     const dp = this.o.dataProcessor;
     if (!dp || !dp.processesOutput) {
       if (!this.o.assembleLines) return [body];
@@ -585,7 +650,7 @@ class TransformEngine {
       outputs = [body];
     }
     if (dp.needsInput && outputs.length !== payload.records) {
-      throw new FileFailure(`JoinSource Input needs one output line per input record, but the container answered ${outputs.length} lines for ${which()} (${payload.records} records).`);
+      throw new FileFailure(`JoinSource Input needs one output line per input record, but the container answered ${outputs.length} lines for ${describeRecords(payload, firstRecord)} (${payload.records} records).`);
     }
     const parts: Buffer[] = [];
     outputs.forEach((out, i) => {
@@ -593,13 +658,18 @@ class TransformEngine {
       try {
         finished = dp.finishOutput(payload.originals?.[i], out);
       } catch (e) {
-        throw new FileFailure(`DataProcessing failed on the output of ${which()}: ${(e as Error).message}`);
+        throw new FileFailure(`DataProcessing failed on the output of ${describeRecords(payload, firstRecord)}: ${(e as Error).message}`);
       }
       parts.push(finished);
       if (this.o.assembleLines) parts.push(NEWLINE);
     });
     return parts;
   }
+}
+
+/** `record N` or `records N-M`, for messages (built only when one is needed). */
+function describeRecords(payload: Payload, firstRecord: number): string {
+  return payload.records === 1 ? `record ${firstRecord}` : `records ${firstRecord}-${firstRecord + payload.records - 1}`;
 }
 
 /** Writes every part at the file's current position (fs.writev, asynchronous). */

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { prng } from './prng';
 import { runTransformJob, TransformRunResult } from '../../../src/local/transform/transform-runner';
-import { buildServingImage, containersWithLabel, modelTempDirs, SERVING_IMAGE, tempDir } from '../fixtures/serving/fixture';
+import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir } from '../fixtures/serving/fixture';
 
 /**
  * The SplitType Line + MultiRecord fast path against the general
@@ -11,7 +11,6 @@ import { buildServingImage, containersWithLabel, modelTempDirs, SERVING_IMAGE, t
  * container: the `.out` files must be byte-identical, failures the same.
  */
 
-const LABEL = 'byoa.transform-job';
 const LIMIT = 1024 * 1024; // MaxPayloadInMB 1
 let root: { dir: string; remove: () => void };
 
@@ -133,7 +132,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   // THEN (for every test): the serving containers were stopped and removed, the model folders deleted
-  expect(await containersWithLabel(LABEL)).toEqual([]);
+  expect(await ownContainers()).toEqual([]);
   expect(modelTempDirs()).toEqual([]);
 });
 

@@ -5,9 +5,8 @@ import type { CreateTransformJobRequest, TransformInput, TransformOutput } from 
 import { recordIoRecord, tfRecord } from './record-io';
 import { TransformProgress } from '../../../src/local/transform/progress';
 import { runTransformJob, TransformRunResult } from '../../../src/local/transform/transform-runner';
-import { buildServingImage, containersWithLabel, modelTempDirs, SERVING_IMAGE, tempDir } from '../fixtures/serving/fixture';
+import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir } from '../fixtures/serving/fixture';
 
-const LABEL = 'byoa.transform-job';
 let root: { dir: string; remove: () => void };
 let counter = 0;
 
@@ -62,8 +61,9 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  // THEN (for every test): the serving container was stopped and removed, the model folder deleted
-  expect(await containersWithLabel(LABEL)).toEqual([]);
+  // THEN (for every test): every container of this process was stopped and removed, its model folder deleted
+  // (by the `byoa.pid` label and folder prefix: other processes on the same engine do not count)
+  expect(await ownContainers()).toEqual([]);
   expect(modelTempDirs()).toEqual([]);
 });
 
@@ -299,6 +299,31 @@ describe('runTransformJob', () => {
     expect(retried.status).toBe('Completed');
     expect(failed.status).toBe('Failed');
     expect(failed.failureReason).toMatch(/record 1 failed without retries: no answer within ModelClientConfig.InvocationsTimeoutInSeconds \(1 s\)/);
+  });
+
+  test('GIVEN one slow record among many WHEN every attempt times out THEN exactly 1 + InvocationsMaxRetries attempts, each cut at the timeout, and the job names that record', async () => {
+    // GIVEN record 7 of 12 sleeps 4 s, the others answer at once; timeout 1 s, 2 retries
+    const files = { 'in.txt': lines(12, (i) => (i === 7 ? 'SLOW' : `r${i}`)) };
+    let requests = 0;
+    const t0 = Date.now();
+    // WHEN
+    const job = await runJob({
+      files,
+      env: { FIXTURE_SLEEP_ON: 'SLOW', FIXTURE_SLEEP_SECONDS: '4' },
+      input: { SplitType: 'Line' },
+      request: { BatchStrategy: 'SingleRecord', MaxConcurrentTransforms: 2, ModelClientConfig: { InvocationsTimeoutInSeconds: 1, InvocationsMaxRetries: 2 } },
+      onProgress: (p) => { requests = p.requests; },
+    });
+    const seconds = (Date.now() - t0) / 1000;
+    // THEN
+    expect(job.status).toBe('Failed');
+    expect(job.failureReason).toBe("Input 'in.txt' failed: record 7 failed after 2 retries: no answer within ModelClientConfig.InvocationsTimeoutInSeconds (1 s)");
+    // 3 attempts of record 7; the 6 records before it and the one in flight beside it once each; nothing sent after the failure
+    expect(requests).toBeGreaterThanOrEqual(3 + 6);
+    expect(requests).toBeLessThanOrEqual(3 + 11);
+    // three 1-s timeouts back to back (plus container start/stop), not three 4-s sleeps
+    expect(seconds).toBeGreaterThanOrEqual(3);
+    expect(seconds).toBeLessThan(3 + 8);
   });
 
   test('GIVEN inputs local mode cannot read WHEN run THEN it fails up front without starting a container', async () => {
