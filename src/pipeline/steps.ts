@@ -39,7 +39,7 @@ export interface StepProps {
   /**
    * Lower-case prefix of the names of the jobs, models and endpoint configs
    * this step creates (at most 26 characters): IAM permissions are scoped to
-   * `<prefix>*`. The full name is read from `$.byoa.name`, set by a
+   * `<prefix>-*`. The full name is read from `$.byoa.name`, set by a
    * {@link JobNameStep}.
    */
   readonly namePrefix: string;

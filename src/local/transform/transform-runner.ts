@@ -503,6 +503,15 @@ class TransformEngine {
 
     const pending: Payload[] = [];
     const onPayload = (p: Payload) => { pending.push(p); };
+    /** Dispatches the payloads cut so far, in order, stopping at the first failure. */
+    const sendPending = async (): Promise<void> => {
+      for (const p of pending) {
+        const wait = dispatch(p);
+        if (wait) await wait;
+        if (failure) break;
+      }
+      pending.length = 0;
+    };
     let counted = 0;
     const countRecords = () => {
       this.recordsRead += feed.records - counted;
@@ -518,12 +527,7 @@ class TransformEngine {
         } finally {
           countRecords();
         }
-        for (const p of pending) {
-          const wait = dispatch(p);
-          if (wait) await wait;
-          if (failure) break;
-        }
-        pending.length = 0;
+        await sendPending();
         if (failure) {
           stream.destroy();
           break;
@@ -535,12 +539,7 @@ class TransformEngine {
         } finally {
           countRecords();
         }
-        for (const p of pending) {
-          const wait = dispatch(p);
-          if (wait) await wait;
-          if (failure) break;
-        }
-        pending.length = 0;
+        await sendPending();
       }
     } catch (e) {
       failure = failure ?? (e instanceof LocalModeError ? e : new LocalModeError(`Could not read '${input.relativePath}': ${(e as Error).message}`));
