@@ -5,6 +5,7 @@ import { ensureDockerEngine, withDockerExecutable } from './docker';
 import { LocalModeError } from './errors';
 import { LocalEndpoint } from './hosting';
 import { prepareImage } from './image';
+import { uniqueJobName } from './private/job-name';
 import { runTrainingJob } from './private/training-runner';
 import { LocalEndpointOptions, LocalTransformOptions, LocalTransformResult } from './transform/local-transform';
 import { runTransformJob } from './transform/transform-runner';
@@ -201,15 +202,12 @@ export class DockerRunner {
       onProgress: observer ? (message) => observer.onProgress(message) : undefined,
     });
     return {
-      jobName: res.jobName,
-      status: res.status === 'Completed' ? LocalJobStatus.COMPLETED : LocalJobStatus.FAILED,
-      failureReason: res.failureReason,
+      ...outcome(res),
       modelArtifact: res.modelArtifact,
       outputArtifact: res.outputArtifact,
       descriptionPath: res.descriptionPath,
       metricsPath: res.metricsPath,
       finalMetrics: res.finalMetrics.map((p) => ({ metricName: p.metricName, value: p.value, timestamp: p.timestamp })),
-      duration: Duration.millis(Math.max(0, res.endTime.getTime() - res.startTime.getTime())),
     };
   }
 
@@ -237,30 +235,26 @@ export class DockerRunner {
     await this.engine();
     const image = await this.prepareImage(observer);
     observer?.onProgress(`Batch transform of ${this.pipelinePath} with ${image}`);
-    let jobName = '';
+    // Named here, so that the container's first log lines carry the name too.
+    const jobName = uniqueJobName(request.TransformJobName);
     const res = await runTransformJob({
       request,
+      jobName,
       model: this.spec.model,
       image,
       modelArtifactPath: options.modelArtifact,
       assemblyDir: this.assemblyDir,
       workDir: this.workDir,
       startupTimeoutMs: (options.startupHealthCheckTimeout ?? Duration.seconds(60)).toMilliseconds(),
-      onLogLine: observer ? (line) => observer.onLogLine({ jobName: jobName || request.TransformJobName!, host: 'algo-1', stream: 'stdout', line }) : undefined,
-      onProgress: (p) => {
-        jobName = p.jobName;
-        options.progressObserver?.onProgress(p);
-      },
+      onLogLine: observer ? (line) => observer.onLogLine({ jobName, host: 'algo-1', stream: 'stdout', line }) : undefined,
+      onProgress: (p) => options.progressObserver?.onProgress(p),
     });
     return {
-      jobName: res.jobName,
-      status: res.status === 'Completed' ? LocalJobStatus.COMPLETED : LocalJobStatus.FAILED,
-      failureReason: res.failureReason,
+      ...outcome(res),
       outputDir: res.outputDir,
       descriptionPath: res.descriptionPath,
       outputFiles: res.files.filter((f) => f.output).map((f) => f.output!),
       records: res.records,
-      duration: Duration.millis(Math.max(0, res.endTime.getTime() - res.startTime.getTime())),
     };
   }
 
@@ -327,4 +321,14 @@ export class DockerRunner {
     }
     return this.image;
   }
+}
+
+/** What every local job result shares: its name, status, failure reason and duration. */
+function outcome(res: { jobName: string; status: string; failureReason?: string; startTime: Date; endTime: Date }) {
+  return {
+    jobName: res.jobName,
+    status: res.status === 'Completed' ? LocalJobStatus.COMPLETED : LocalJobStatus.FAILED,
+    failureReason: res.failureReason,
+    duration: Duration.millis(Math.max(0, res.endTime.getTime() - res.startTime.getTime())),
+  };
 }
