@@ -738,6 +738,10 @@ export class CleanupRegistry {
     if (this.handlersInstalled) { return; }
     this.handlersInstalled = true;
     const onSignal = (signal: NodeJS.Signals) => {
+      // Another handler owns this signal (the CLI's serve loop stops its
+      // endpoint gracefully: SIGTERM, then SIGKILL after the grace period, and
+      // exits). Leave it to that handler; 'exit' removes whatever is left.
+      if (process.listenerCount(signal) > 1) { return; }
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
       process.removeListener('exit', onExit);

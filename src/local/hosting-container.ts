@@ -58,6 +58,9 @@ export interface ServingContainerOptions {
   readonly maxSockets?: number;
 }
 
+/** Whether a serving container of this process listens on the host's port 8080 (host networking). */
+let defaultPortClaimed = false;
+
 /** A started, healthy serving container. */
 export class ServingContainer {
   /**
@@ -68,9 +71,25 @@ export class ServingContainer {
     const engine = await ensureDockerEngine();
     const network = networkModeFor(engine, false);
     const hostNetwork = network === 'host';
-    const port = await freeLoopbackPort();
+    // With host networking the container shares the host's ports. While
+    // 8080 is free it listens there, exactly as on SageMaker, and its
+    // environment is the model's alone. When 8080 is taken (another local
+    // endpoint), it gets a free port in SAGEMAKER_BIND_TO_PORT, the variable
+    // SageMaker sets for inference-pipeline containers: only images that read
+    // it can run beside another endpoint on such an engine.
+    // The claim is taken synchronously, so endpoints started at once in this
+    // process never both pick 8080.
+    const claimed = hostNetwork && !defaultPortClaimed;
+    if (claimed) defaultPortClaimed = true;
+    const defaultPortBusyBefore = hostNetwork ? (!claimed || await isListening(SAGEMAKER_SERVING_PORT)) : false;
+    if (claimed && defaultPortBusyBefore) defaultPortClaimed = false;
+    const port = hostNetwork && !defaultPortBusyBefore ? SAGEMAKER_SERVING_PORT : await freeLoopbackPort();
     const environment: { [key: string]: string } = { ...options.environment };
-    if (hostNetwork) environment.SAGEMAKER_BIND_TO_PORT = String(port);
+    if (hostNetwork && port !== SAGEMAKER_SERVING_PORT) {
+      environment.SAGEMAKER_BIND_TO_PORT = String(port);
+      options.onLog?.(`byoa: port ${SAGEMAKER_SERVING_PORT} is in use and this Docker engine has no bridge network: `
+        + `the container is asked to listen on ${port} (SAGEMAKER_BIND_TO_PORT).`);
+    }
     const mounts: BindMount[] = options.modelDir ? [{ hostPath: options.modelDir, containerPath: '/opt/ml/model', readOnly: true }] : [];
     const name = `${options.namePrefix}-${crypto.randomBytes(4).toString('hex')}`;
     const runOptions: ContainerRunOptions = {
@@ -83,7 +102,6 @@ export class ServingContainer {
       network,
       publish: hostNetwork ? undefined : [{ hostIp: '127.0.0.1', hostPort: port, containerPort: SAGEMAKER_SERVING_PORT }],
     };
-    const defaultPortBusyBefore = hostNetwork ? await isListening(SAGEMAKER_SERVING_PORT) : false;
     const logTail: string[] = [];
     const onLine = (line: string) => {
       logTail.push(line);
@@ -95,6 +113,7 @@ export class ServingContainer {
       container = await startDetachedContainer(runOptions, onLine);
     } catch (e) {
       await cleanupRegistry.cleanup({ containers: [name] });
+      if (port === SAGEMAKER_SERVING_PORT && hostNetwork) defaultPortClaimed = false;
       throw new LocalModeError(`Could not start serving container from image '${options.image}': ${(e as Error).message}`);
     }
     const serving = new ServingContainer(container, port, logTail, options, hostNetwork, defaultPortBusyBefore);
@@ -162,6 +181,7 @@ export class ServingContainer {
       await this.container.stop(graceSeconds ?? this.options.stopGraceSeconds);
     }
     await this.container.remove();
+    if (this.hostNetwork && this.port === SAGEMAKER_SERVING_PORT) defaultPortClaimed = false;
   }
 
   private describeLogs(): string {
@@ -191,7 +211,8 @@ export class ServingContainer {
       }
       if (outcome.answer?.status === 200) return;
       lastProblem = outcome.answer ? `GET /ping answered ${outcome.answer.status}` : `GET /ping failed: ${outcome.failure?.message}`;
-      if (this.hostNetwork && !this.defaultPortBusyBefore && outcome.failure?.code === 'ECONNREFUSED' && Date.now() - started > 1000
+      if (this.hostNetwork && this.port !== SAGEMAKER_SERVING_PORT && !this.defaultPortBusyBefore
+        && outcome.failure?.code === 'ECONNREFUSED' && Date.now() - started > 1000
         && await isListening(SAGEMAKER_SERVING_PORT)) {
         throw new LocalModeError(
           `Serving container '${this.name}' (image '${this.options.image}') listens on port ${SAGEMAKER_SERVING_PORT} instead of ` +

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -408,6 +408,7 @@ describe('byoa local serve', () => {
     const a = servingPipeline({ modelEnv: { FIXTURE_MODE: 'model' }, endpoint: true });
     const model = modelArchive(path.join(work, 'serve-model'), 'served');
     // WHEN the CLI prints the URL, call it, then press Ctrl-C
+    const since = Math.floor(Date.now() / 1000) - 1;
     let checks: Promise<{ ping: number; answer: string; running: string[] }> | undefined;
     const res = await runCli(['local', 'serve', 'TestStack/Pipe', '--app', a.dir, '--model', model], {
       onStdout: (text, kill) => {
@@ -435,6 +436,10 @@ describe('byoa local serve', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Received SIGINT: stopping endpoint cli-endpoint/m);
     expect(res.stdout).toMatch(/^Endpoint cli-endpoint stopped\.$/m);
+    // a graceful stop, as SageMaker does: the container got SIGTERM first
+    const signals = execFileSync('docker', ['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1),
+      '--filter', 'event=kill', '--filter', `container=${seen.running[0]}`, '--format', '{{.Actor.Attributes.signal}}'], { encoding: 'utf8' });
+    expect(signals.trim().split('\n')[0]).toBe('15');
     expect(ourContainers()).toEqual([]);
     expect(ourModelTempDirs()).toEqual([]);
   });

@@ -197,8 +197,22 @@ describe('LocalEndpoint', () => {
     expect((await ownContainers(LABEL)).length).toBe(2);
   });
 
-  test('GIVEN a container that ignores SAGEMAKER_BIND_TO_PORT WHEN started THEN the error says so', async () => {
+  test('GIVEN a container that only knows port 8080 (as the contract says) WHEN started alone THEN it serves on 8080 with the model environment only', async () => {
+    // WHEN
+    const endpoint = await start({ FIXTURE_IGNORE_BIND_PORT: '1', FIXTURE_MODE: 'env' }, { endpointName: 'port8080' });
+    const answer = await endpoint.invoke('{}', { contentType: 'application/json' });
+    // THEN
+    expect(endpoint.url).toBe('http://127.0.0.1:8080');
+    expect(JSON.parse(answer.body)).not.toHaveProperty('SAGEMAKER_BIND_TO_PORT');
+  });
+
+  test('GIVEN port 8080 is taken WHEN a container that ignores SAGEMAKER_BIND_TO_PORT is started THEN the error says so', async () => {
+    // GIVEN: another endpoint holds 8080
+    const first = await start({ FIXTURE_MODE: 'echo' }, { endpointName: 'holder' });
+    expect(first.url).toBe('http://127.0.0.1:8080');
+    // WHEN
     const error = await start({ FIXTURE_IGNORE_BIND_PORT: '1' }, { endpointName: 'port8080' }).then(() => undefined, (e: Error) => e);
+    // THEN
     expect(error?.message).toMatch(/listens on port 8080 instead of SAGEMAKER_BIND_TO_PORT=\d+|SAGEMAKER_BIND_TO_PORT \(\d+\), not always on 8080/);
   });
 
