@@ -239,6 +239,23 @@ describe('SageMakerLogGroup with the real AwsCustomResource handler', () => {
     return new Stack(new App(), 'S', { env: { account: ACCOUNT, region: REGION } });
   }
 
+  /**
+   * The log group of an endpoint whose (token) name changes from churn-v1 to
+   * churn-v2: the synthesized resource and its properties before and after.
+   */
+  function renamedEndpointGroup() {
+    const stack = newStack();
+    const endpoint = new sagemaker.CfnEndpoint(stack, 'Endpoint', { endpointConfigName: 'config' });
+    SageMakerLogGroup.forEndpoint(stack, endpoint.attrEndpointName);
+    const resource = synthesizedLogGroupResource(stack);
+    const endpointAttr = `${stack.getLogicalId(endpoint)}.EndpointName`;
+    return {
+      resource,
+      oldProperties: resolveProperties(resource.properties, { ...providerAttributes(resource), [endpointAttr]: 'churn-v1' }),
+      newProperties: resolveProperties(resource.properties, { ...providerAttributes(resource), [endpointAttr]: 'churn-v2' }),
+    };
+  }
+
   const literalGroups: Array<[string, (stack: Stack) => SageMakerLogGroup, string]> = [
     ['the training jobs group', (s) => SageMakerLogGroup.forTrainingJobs(s), '/aws/sagemaker/TrainingJobs'],
     ['the transform jobs group', (s) => SageMakerLogGroup.forTransformJobs(s), '/aws/sagemaker/TransformJobs'],
@@ -341,13 +358,7 @@ describe('SageMakerLogGroup with the real AwsCustomResource handler', () => {
     // GIVEN a log group that follows an endpoint's (token) name: replacing the
     // endpoint changes the name under the same logical ID, so CloudFormation
     // sends an Update, then (the physical ID changed) a clean-up Delete of the old one.
-    const stack = newStack();
-    const endpoint = new sagemaker.CfnEndpoint(stack, 'Endpoint', { endpointConfigName: 'config' });
-    SageMakerLogGroup.forEndpoint(stack, endpoint.attrEndpointName);
-    const resource = synthesizedLogGroupResource(stack);
-    const endpointAttr = `${stack.getLogicalId(endpoint)}.EndpointName`;
-    const oldProperties = resolveProperties(resource.properties, { ...providerAttributes(resource), [endpointAttr]: 'churn-v1' });
-    const newProperties = resolveProperties(resource.properties, { ...providerAttributes(resource), [endpointAttr]: 'churn-v2' });
+    const { resource, oldProperties, newProperties } = renamedEndpointGroup();
     cwl.on(CreateLogGroupCommand).resolves({ $metadata: { httpStatusCode: 200 } });
 
     // WHEN
@@ -369,13 +380,7 @@ describe('SageMakerLogGroup with the real AwsCustomResource handler', () => {
 
   test('Update when the new endpoint group already exists still reports SUCCESS', async () => {
     // GIVEN
-    const stack = newStack();
-    const endpoint = new sagemaker.CfnEndpoint(stack, 'Endpoint', { endpointConfigName: 'config' });
-    SageMakerLogGroup.forEndpoint(stack, endpoint.attrEndpointName);
-    const resource = synthesizedLogGroupResource(stack);
-    const endpointAttr = `${stack.getLogicalId(endpoint)}.EndpointName`;
-    const oldProperties = resolveProperties(resource.properties, { ...providerAttributes(resource), [endpointAttr]: 'churn-v1' });
-    const newProperties = resolveProperties(resource.properties, { ...providerAttributes(resource), [endpointAttr]: 'churn-v2' });
+    const { resource, oldProperties, newProperties } = renamedEndpointGroup();
     cwl.on(CreateLogGroupCommand).rejects(new ResourceAlreadyExistsException({
       message: 'The specified log group already exists',
       $metadata: { httpStatusCode: 400 },
