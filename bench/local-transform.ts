@@ -43,9 +43,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { cleanupRegistry, docker, ensureDockerEngine } from '../src/local/docker';
-import { ServingContainer } from '../src/local/hosting-container';
-import { runTransformJob } from '../src/local/transform/transform-runner';
+import { cleanupRegistry, docker, ensureDockerEngine } from '../src/local/private/docker';
+import { ServingContainer } from '../src/local/private/serving/serving-container';
+import { runTransformJob } from '../src/local/private/transform/runner';
 
 const IMAGE = 'byoa-test-serving:latest';
 const FIXTURE_DIR = path.join(__dirname, '..', 'test', 'local', 'fixtures', 'serving');

@@ -17,8 +17,8 @@ import { TransformProgressDisplay } from './transform-progress';
 import {
   DockerRunner, ILocalRunObserver, LocalEndpoint, LocalJobStatus, LocalLogEvent, LocalMetricEvent, LocalTrainingResult, LocalTransformResult,
 } from '../local';
-import { readRunSpec } from '../local/cloud-assembly';
-import { cleanupRegistry } from '../local/docker';
+import { readRunSpec } from '../local/private/cloud-assembly';
+import { cleanupRegistry } from '../local/private/docker';
 import type { RunSpec } from '../private/run-spec';
 
 const USAGE_MAIN = `Usage: byoa <command> ...

@@ -5,7 +5,7 @@
  * terminal it prints a progress line at most once per interval, plus a
  * final line.
  */
-import type { ITransformProgressObserver, TransformProgress } from '../local/transform/progress';
+import type { ITransformProgressObserver, TransformProgress } from '../local/local-types';
 
 /** Where the progress display writes. */
 export interface ProgressSink {

@@ -1,12 +1,11 @@
 import type { CreateEndpointConfigInput, CreateModelInput, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
 import { EndpointProps, ProductionVariantProps } from './endpoint-props';
-import { isToken, JOB_NAME_PATTERN, Problems } from '../private/validation';
+import { DEFAULT_VARIANT_NAME, JOB_NAME_PATTERN, MAX_NAME_LENGTH } from '../private/sagemaker-limits';
+import { isToken, Problems } from '../private/validation';
 import { checkInstanceType, renderSeconds, seconds } from '../training/training-request';
 
 export const DEFAULT_HOSTING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
-/** The name SageMaker's own tools give a single variant. */
-export const DEFAULT_VARIANT_NAME = 'AllTraffic';
 const NAME_PATTERN_TEXT = '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}';
 
 /** Values that exist only once the model is bound. */
@@ -53,7 +52,7 @@ export function endpointVariants(props: EndpointProps): ProductionVariantProps[]
 
 /** Checks an endpoint definition against SageMaker's `CreateEndpointConfig` limits. */
 export function validateEndpoint(problems: Problems, props: EndpointProps, prefix = 'endpoint'): void {
-  problems.checkName(`${prefix}.endpointName`, props.endpointName, 1, 63, JOB_NAME_PATTERN, NAME_PATTERN_TEXT);
+  problems.checkName(`${prefix}.endpointName`, props.endpointName, 1, MAX_NAME_LENGTH, JOB_NAME_PATTERN, NAME_PATTERN_TEXT);
   if (props.serverless) {
     const s = props.serverless;
     if (props.variants || props.instanceType || props.initialInstanceCount !== undefined) {
@@ -74,7 +73,7 @@ export function validateEndpoint(problems: Problems, props: EndpointProps, prefi
   variants.forEach((v, i) => {
     const p = props.variants ? `${prefix}.variants[${i}]` : prefix;
     const name = variantName(v, i);
-    problems.checkName(`${p}.variantName`, v.variantName, 1, 63, JOB_NAME_PATTERN, NAME_PATTERN_TEXT);
+    problems.checkName(`${p}.variantName`, v.variantName, 1, MAX_NAME_LENGTH, JOB_NAME_PATTERN, NAME_PATTERN_TEXT);
     if (names.has(name)) {
       problems.addMessage(`${p}.variantName`, `${JSON.stringify(name)} is used by another variant; variant names must be unique`);
     }

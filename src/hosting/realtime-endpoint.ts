@@ -4,11 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { EndpointProps } from './endpoint-props';
-import { DEFAULT_VARIANT_NAME, endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from './endpoint-request';
+import { endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from './endpoint-request';
 import { ModelData } from './model-data';
 import { AlgorithmImage } from '../image/algorithm-image';
 import { sagemakerArn } from '../private/arns';
 import { grantSageMakerLogsAndMetrics } from '../private/grants';
+import { DEFAULT_VARIANT_NAME } from '../private/sagemaker-limits';
 import { Problems } from '../private/validation';
 
 /** A SageMaker real-time endpoint. */

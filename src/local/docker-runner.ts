@@ -1,58 +1,15 @@
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
-import { readRunSpec } from './cloud-assembly';
-import { ensureDockerEngine, withDockerExecutable } from './docker';
 import { LocalModeError } from './errors';
-import { LocalEndpoint } from './hosting';
-import { prepareImage } from './image';
+import { LocalEndpoint } from './local-endpoint';
+import { ILocalRunObserver, ITransformProgressObserver, LocalJobStatus } from './local-types';
+import { readRunSpec } from './private/cloud-assembly';
+import { ensureDockerEngine, withDockerExecutable } from './private/docker';
+import { prepareImage } from './private/image';
 import { uniqueJobName } from './private/job-name';
-import { runTrainingJob } from './private/training-runner';
-import { LocalEndpointOptions, LocalTransformOptions, LocalTransformResult } from './transform/local-transform';
-import { runTransformJob } from './transform/transform-runner';
 import type { RunSpec } from '../private/run-spec';
-
-/** Final status of a local job. */
-export enum LocalJobStatus {
-  /** Every container exited with code 0. */
-  COMPLETED = 'Completed',
-  /** A container failed, the runtime limit was hit, or the artifacts are invalid. */
-  FAILED = 'Failed',
-}
-
-/** One log line of a local job's container. */
-export interface LocalLogEvent {
-  /** Name of the job (training or transform job name). */
-  readonly jobName: string;
-  /** Host the line comes from (`algo-1` ...). */
-  readonly host: string;
-  /** `stdout` or `stderr`. */
-  readonly stream: string;
-  /** The line, without its line break. */
-  readonly line: string;
-}
-
-/** One metric value found in a log line by a metric definition. */
-export interface LocalMetricEvent {
-  readonly jobName: string;
-  /** Host whose log line held the value. */
-  readonly host: string;
-  readonly metricName: string;
-  readonly value: number;
-  readonly timestamp: Date;
-}
-
-/**
- * Receives what local runs produce, as it happens. Implement all three
- * methods (an empty body ignores an event).
- */
-export interface ILocalRunObserver {
-  /** A log line of a job container. */
-  onLogLine(event: LocalLogEvent): void;
-  /** A training metric value, as soon as its log line appears. */
-  onMetric(event: LocalMetricEvent): void;
-  /** A progress message of the runner itself (image build output, steps). */
-  onProgress(message: string): void;
-}
+import { runTrainingJob } from './private/training/runner';
+import { runTransformJob } from './private/transform/runner';
 
 /** Options of {@link DockerRunner}. */
 export interface DockerRunnerOptions {
@@ -119,6 +76,75 @@ export interface LocalTrainingResult {
   readonly finalMetrics: LocalFinalMetric[];
   /** Time from the containers' start to their end. */
   readonly duration: Duration;
+}
+
+/** Options of `DockerRunner.transform`. */
+export interface LocalTransformOptions {
+  /** Path of the model archive to serve (for example a `LocalTrainingResult`'s `modelArtifact`). */
+  readonly modelArtifact: string;
+  /**
+   * Receives the serving container's log lines (host `algo-1`) and the runner's progress messages.
+   * @default - the runner's observer
+   */
+  readonly observer?: ILocalRunObserver;
+  /**
+   * Receives record/byte progress of the job (for progress bars).
+   * @default - no progress events
+   */
+  readonly progressObserver?: ITransformProgressObserver;
+  /**
+   * How long the container may take until `GET /ping` answers 200.
+   * @default Duration.seconds(60)
+   */
+  readonly startupHealthCheckTimeout?: Duration;
+}
+
+/** Outcome of `DockerRunner.transform`. */
+export interface LocalTransformResult {
+  /** The transform job name (the request's prefix plus a unique suffix). */
+  readonly jobName: string;
+  readonly status: LocalJobStatus;
+  /**
+   * Why the job failed (the first failing input file and its reason).
+   * @default - the job completed
+   */
+  readonly failureReason?: string;
+  /** Absolute path of the job's folder (the `.out` files and description.json). */
+  readonly outputDir: string;
+  /** Absolute path of `description.json` (shaped like DescribeTransformJob's response). */
+  readonly descriptionPath: string;
+  /** Absolute paths of the `.out` files written (one per input file that succeeded). */
+  readonly outputFiles: string[];
+  /** Records transformed. */
+  readonly records: number;
+  /** Time from the container's health to the last answer. */
+  readonly duration: Duration;
+}
+
+/** Options of `DockerRunner.startEndpoint`. */
+export interface LocalEndpointOptions {
+  /** Path of the model archive to serve (for example a `LocalTrainingResult`'s `modelArtifact`). */
+  readonly modelArtifact: string;
+  /**
+   * Receives the container's log lines (host `algo-1`) and the runner's progress messages.
+   * @default - the runner's observer
+   */
+  readonly observer?: ILocalRunObserver;
+  /**
+   * How long the container may take until `GET /ping` answers 200.
+   * @default - the production variant's ContainerStartupHealthCheckTimeoutInSeconds, else 60 seconds
+   */
+  readonly startupHealthCheckTimeout?: Duration;
+  /**
+   * How long one invocation may take.
+   * @default Duration.seconds(60)
+   */
+  readonly invocationTimeout?: Duration;
+  /**
+   * Time between SIGTERM and SIGKILL when the endpoint is stopped.
+   * @default Duration.seconds(30)
+   */
+  readonly stopGracePeriod?: Duration;
 }
 
 /**
@@ -212,8 +238,8 @@ export class DockerRunner {
   }
 
   // -------------------------------------------------------------------------
-  // Batch transform and real-time endpoint (helper B: src/local/transform/,
-  // src/local/hosting*.ts). They serve the model archive of a training run.
+  // Batch transform and real-time endpoint (private/transform/, private/serving/).
+  // They serve the model archive of a training run.
   // -------------------------------------------------------------------------
 
   /**

@@ -15,3 +15,24 @@ export class LocalModeError extends Error {
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }
+
+/**
+ * The model container answered an invocation with a 4xx or 5xx status. Like
+ * SageMaker's `ModelError`, it carries the container's original status code
+ * and message: such an answer is never returned as a prediction.
+ */
+export class ModelError extends Error {
+  /** The HTTP status the container answered with. */
+  public readonly originalStatusCode: number;
+  /** The container's answer body (UTF-8, at most 4096 characters). */
+  public readonly originalMessage: string;
+
+  constructor(originalStatusCode: number, originalMessage: string, endpointName: string) {
+    super(`Received ${originalStatusCode >= 500 ? 'server' : 'client'} error (${originalStatusCode}) from the model container `
+      + `with message "${originalMessage}". See the logs of local endpoint '${endpointName}' for more information.`);
+    this.name = 'ModelError';
+    this.originalStatusCode = originalStatusCode;
+    this.originalMessage = originalMessage;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}

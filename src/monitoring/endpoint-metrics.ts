@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
-import { DEFAULT_VARIANT_NAME } from './private/constants';
+import { DEFAULT_VARIANT_NAME } from '../private/sagemaker-limits';
 
 /** Properties of `EndpointMetrics`. */
 export interface EndpointMetricsProps {

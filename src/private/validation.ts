@@ -145,7 +145,5 @@ export interface MapLimits {
 /** 1024 - "s3://" - a 63-character bucket name - "/". */
 export const MAX_KEY_PREFIX_LENGTH = 1024 - 5 - 63 - 1;
 
-/** SageMaker job, endpoint, endpoint config and variant names. */
-export const JOB_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 /** Environment variable names in training requests. */
 export const ENV_KEY_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

@@ -6,14 +6,13 @@ import { CompressionType, InputMode, RecordWrapperType, S3DataDistribution, S3Da
 import { renderHyperparameters, validateHyperparameters } from './hyperparameters';
 import { TrainingProps } from './training-props';
 import { allowedInstanceTypes, describeAllowedInstanceTypes } from '../private/instance-types';
+import { DEFAULT_MAX_RUNTIME_SECONDS } from '../private/sagemaker-limits';
 import { smEnvironment, validateSmEnvironment } from '../private/sm-environment';
 import { ENV_KEY_PATTERN, isToken, Problems } from '../private/validation';
 
 export const DEFAULT_TRAINING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
 const CHANNEL_NAME = /^[A-Za-z0-9.\-_]+$/;
 const MAX_RUNTIME_SECONDS = 2_419_200;
-/** SageMaker's default `MaxRuntimeInSeconds`: one day. */
-export const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;
 
 /** Values that exist only once the job's resources are bound. */
 export interface TrainingRequestContext {

@@ -2,6 +2,7 @@ import type { CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
 import { BatchTransformProps } from './batch-transform-props';
 import { AssembleWith, BatchStrategy, JoinSource, SplitType } from './enums';
+import { MAX_TRANSFORM_PAYLOAD_MB } from '../private/sagemaker-limits';
 import { isToken, Problems } from '../private/validation';
 import { CompressionType, S3DataType } from '../training/enums';
 import { checkInstanceType, renderSeconds, seconds } from '../training/training-request';
@@ -32,12 +33,14 @@ export function validateTransform(problems: Problems, props: BatchTransformProps
   if (props.batchStrategy !== undefined && (props.splitType ?? SplitType.NONE) === SplitType.NONE) {
     problems.addMessage(`${prefix}.batchStrategy`, `${JSON.stringify(props.batchStrategy)} needs a splitType other than None (Line, RecordIO or TFRecord)`);
   }
-  problems.checkInt(`${prefix}.maxPayloadInMB`, props.maxPayloadInMB, 0, 100);
+  problems.checkInt(`${prefix}.maxPayloadInMB`, props.maxPayloadInMB, 0, MAX_TRANSFORM_PAYLOAD_MB);
   problems.checkInt(`${prefix}.maxConcurrentTransforms`, props.maxConcurrentTransforms, 0);
   const payload = props.maxPayloadInMB;
   const concurrency = props.maxConcurrentTransforms;
-  if (payload !== undefined && concurrency !== undefined && !isToken(payload) && !isToken(concurrency) && payload * concurrency > 100) {
-    problems.addMessage(`${prefix}.maxPayloadInMB x maxConcurrentTransforms`, `${payload} x ${concurrency} = ${payload * concurrency} MB; allowed: at most 100 MB`);
+  if (payload !== undefined && concurrency !== undefined && !isToken(payload) && !isToken(concurrency)
+    && payload * concurrency > MAX_TRANSFORM_PAYLOAD_MB) {
+    problems.addMessage(`${prefix}.maxPayloadInMB x maxConcurrentTransforms`,
+      `${payload} x ${concurrency} = ${payload * concurrency} MB; allowed: at most ${MAX_TRANSFORM_PAYLOAD_MB} MB`);
   }
   problems.checkLength(`${prefix}.contentType`, props.contentType, 0, 256);
   problems.checkLength(`${prefix}.accept`, props.accept, 0, 256);

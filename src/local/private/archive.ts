@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
-import { runProcess } from '../docker';
+import { runProcess } from './docker';
 
 /** An empty tar archive (end-of-archive blocks, GNU tar's 10 KiB record), gzipped. */
 const EMPTY_TAR_GZ = gzipSync(Buffer.alloc(10240));

@@ -3,16 +3,16 @@
  * PREFIX (Step Functions computes the real name per execution in the
  * cloud); local mode appends a timestamp suffix the same way.
  */
+import { MAX_NAME_LENGTH } from '../../private/sagemaker-limits';
 
-/** SageMaker's rule for training/transform job names. */
-export const JOB_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-const MAX_LENGTH = 63;
+/** `yyyyMMddHHmmssSSS`. */
+const STAMP_DIGITS = 17;
 
 let lastStamp = 0;
 
 /**
  * `<prefix>-<yyyyMMddHHmmssSSS>` (UTC), at most 63 characters and valid per
- * {@link JOB_NAME_PATTERN}: characters outside `[a-zA-Z0-9-]` in the prefix
+ * `JOB_NAME_PATTERN` (`src/private/sagemaker-limits.ts`): characters outside `[a-zA-Z0-9-]` in the prefix
  * become `-`, and the prefix is shortened to make room for the suffix. Names
  * made by one process are unique (the millisecond is bumped on a clash).
  */
@@ -20,8 +20,24 @@ export function uniqueJobName(prefix: string | undefined, now: Date = new Date()
   let stamp = now.getTime();
   if (stamp <= lastStamp) { stamp = lastStamp + 1; }
   lastStamp = stamp;
-  const suffix = new Date(stamp).toISOString().replace(/[^0-9]/g, '').slice(0, 17);
+  const suffix = new Date(stamp).toISOString().replace(/[^0-9]/g, '').slice(0, STAMP_DIGITS);
+  return `${namePart(prefix, suffix.length)}-${suffix}`;
+}
+
+/**
+ * A matcher for the names {@link uniqueJobName} gives jobs of `prefix`: it
+ * returns the timestamp suffix of a matching name (names sort by it), else
+ * undefined.
+ */
+export function jobNameMatcher(prefix: string | undefined): (name: string) => string | undefined {
+  const head = namePart(prefix, STAMP_DIGITS);
+  const pattern = new RegExp(`^${head.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d{${STAMP_DIGITS}})$`);
+  return (name) => pattern.exec(name)?.[1];
+}
+
+/** The cleaned, shortened prefix (`job` when nothing is left) that comes before a suffix of `suffixLength` characters. */
+function namePart(prefix: string | undefined, suffixLength: number): string {
   let clean = (prefix ?? '').replace(/[^a-zA-Z0-9-]/g, '-').replace(/^-+/, '');
-  clean = clean.slice(0, MAX_LENGTH - suffix.length - 1).replace(/-+$/, '');
-  return clean ? `${clean}-${suffix}` : `job-${suffix}`;
+  clean = clean.slice(0, MAX_NAME_LENGTH - suffixLength - 1).replace(/-+$/, '');
+  return clean || 'job';
 }

@@ -6,8 +6,6 @@ export const TRANSFORM_JOBS_LOG_GROUP_NAME = '/aws/sagemaker/TransformJobs';
 export const ENDPOINTS_LOG_GROUP_PREFIX = '/aws/sagemaker/Endpoints/';
 /** Default namespace of the metrics that standalone log metric filters publish. */
 export const DEFAULT_LOG_METRIC_NAMESPACE = 'SageMakerByoa';
-/** Default production variant name (the one SageMaker's own tooling uses). */
-export const DEFAULT_VARIANT_NAME = 'AllTraffic';
 /** Namespace in which SageMaker publishes training metric definitions. */
 export const TRAINING_JOBS_METRIC_NAMESPACE = '/aws/sagemaker/TrainingJobs';
 /** Warning id emitted when a training metric definition cannot become a metric filter. */

@@ -1,0 +1,235 @@
+import type * as http from 'http';
+import { Duration } from 'aws-cdk-lib';
+import { LocalModeError, ModelError } from './errors';
+import { cleanupRegistry } from './private/docker';
+import { MAX_INVOKE_PAYLOAD_BYTES } from '../private/sagemaker-limits';
+import { HttpFailure } from './private/serving/loopback-http';
+import { createModelDir, extractModelArchive } from './private/serving/model-archive';
+import { ServingContainer } from './private/serving/serving-container';
+
+/** Receives the log lines of a local container, one at a time. */
+export interface ILocalLogSink {
+  /** Called once per line the container printed, already prefixed. */
+  writeLine(line: string): void;
+}
+
+/** Options of {@link LocalEndpoint.start}. */
+export interface LocalEndpointProps {
+  /** Local image reference to run with `serve` (already built or pulled). */
+  readonly image: string;
+  /**
+   * Container environment: the model's `PrimaryContainer.Environment`.
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+  /**
+   * Path of the model archive (`model.tar.gz`). It is extracted into a fresh
+   * temp folder mounted as `/opt/ml/model`, which holds only the archive's
+   * contents and is removed by `stop()`.
+   * @default - `/opt/ml/model` is an empty folder
+   */
+  readonly modelArtifactPath?: string;
+  /**
+   * Name of the endpoint, used in log prefixes, error messages and the
+   * container name.
+   * @default 'local-endpoint'
+   */
+  readonly endpointName?: string;
+  /**
+   * How long the container may take until `GET /ping` answers 200
+   * (SageMaker's `ContainerStartupHealthCheckTimeoutInSeconds`, 60-3600 s
+   * there; shorter values are allowed locally).
+   * @default Duration.seconds(60)
+   */
+  readonly startupHealthCheckTimeout?: Duration;
+  /**
+   * How long one invocation may take (SageMaker: 60 s).
+   * @default Duration.seconds(60)
+   */
+  readonly invocationTimeout?: Duration;
+  /**
+   * Time between SIGTERM and SIGKILL when the endpoint is stopped.
+   * @default Duration.seconds(30)
+   */
+  readonly stopGracePeriod?: Duration;
+  /**
+   * Receives the container's log lines as they appear.
+   * @default - logs are not shown (errors still include the last lines)
+   */
+  readonly logSink?: ILocalLogSink;
+  /**
+   * Prefix of every line given to `logSink`.
+   * @default - `[<endpointName>] `
+   */
+  readonly logPrefix?: string;
+}
+
+/** Options of one invocation; each maps to the InvokeEndpoint parameter of the same name. */
+export interface InvokeOptions {
+  /** `Content-Type` of the request body. @default - no Content-Type header */
+  readonly contentType?: string;
+  /** `Accept`. @default - no Accept header */
+  readonly accept?: string;
+  /** `X-Amzn-SageMaker-Custom-Attributes`. @default - not sent */
+  readonly customAttributes?: string;
+  /** `X-Amzn-SageMaker-Target-Model`. @default - not sent */
+  readonly targetModel?: string;
+  /** `X-Amzn-SageMaker-Target-Variant`. @default - not sent */
+  readonly targetVariant?: string;
+  /** `X-Amzn-SageMaker-Inference-Id`. @default - not sent */
+  readonly inferenceId?: string;
+}
+
+/** A successful (2xx/3xx) answer of the model container. */
+export interface InvokeResult {
+  /** HTTP status. */
+  readonly statusCode: number;
+  /** The answer's `Content-Type`, if any. */
+  readonly contentType?: string;
+  /** The answer body decoded as UTF-8. */
+  readonly body: string;
+  /** The answer body, base64-encoded (for binary answers). */
+  readonly bodyBase64: string;
+  /** `X-Amzn-SageMaker-Custom-Attributes` of the answer, if any. */
+  readonly customAttributes?: string;
+  /** Every answer header (lower-case names; repeated headers joined with `, `). */
+  readonly headers: { [name: string]: string };
+}
+
+/**
+ * A SageMaker real-time endpoint served locally by one `IMAGE serve`
+ * container, reproducing the hosting contract: model archive extracted
+ * before start, `GET /ping` health check (2 s per ping) within the startup
+ * timeout, `POST /invocations` with the forwarded headers, 6 MB request limit,
+ * 60 s invocation timeout, 4xx/5xx answers thrown as {@link ModelError}, and
+ * SIGTERM then SIGKILL 30 s later on stop.
+ *
+ * Several endpoints can run at once: each container listens on its own
+ * loopback port (`SAGEMAKER_BIND_TO_PORT` without a bridge network, a
+ * published `127.0.0.1` port with one). Always call `stop()`.
+ */
+export class LocalEndpoint {
+  /** The largest request body SageMaker's InvokeEndpoint accepts: 6 MB (6,291,456 bytes). */
+  public static readonly MAX_PAYLOAD_BYTES = MAX_INVOKE_PAYLOAD_BYTES;
+
+  /** Starts the container and resolves once `GET /ping` answers 200. */
+  public static async start(props: LocalEndpointProps): Promise<LocalEndpoint> {
+    const endpointName = props.endpointName ?? 'local-endpoint';
+    const prefix = props.logPrefix ?? `[${endpointName}] `;
+    const modelDir = props.modelArtifactPath ? await extractModelArchive(props.modelArtifactPath) : await createModelDir();
+    let container: ServingContainer;
+    try {
+      container = await ServingContainer.start({
+        image: props.image,
+        environment: props.environment,
+        modelDir,
+        namePrefix: `byoa-endpoint-${endpointName.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)}`,
+        labels: { 'byoa.endpoint': endpointName },
+        startupTimeoutMs: (props.startupHealthCheckTimeout ?? Duration.seconds(60)).toMilliseconds(),
+        stopGraceSeconds: (props.stopGracePeriod ?? Duration.seconds(30)).toSeconds(),
+        onLog: props.logSink ? (line) => props.logSink!.writeLine(prefix + line) : undefined,
+        maxSockets: 16,
+      });
+    } catch (e) {
+      await cleanupRegistry.cleanup({ dirs: [modelDir] });
+      throw e;
+    }
+    return new LocalEndpoint(endpointName, container, modelDir, (props.invocationTimeout ?? Duration.seconds(60)).toMilliseconds());
+  }
+
+  /** The endpoint's name. */
+  public readonly endpointName: string;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    endpointName: string,
+    private readonly container: ServingContainer,
+    private readonly modelDir: string,
+    private readonly invocationTimeoutMs: number,
+  ) {
+    this.endpointName = endpointName;
+  }
+
+  /** Base URL of the container (`http://127.0.0.1:PORT`). */
+  public get url(): string {
+    return this.container.url;
+  }
+
+  /** Name of the Docker container. */
+  public get containerName(): string {
+    return this.container.name;
+  }
+
+  /**
+   * Sends `body` (encoded as UTF-8) to `POST /invocations`. Throws an error
+   * named `ModelError`, with `originalStatusCode` and `originalMessage`, when
+   * the container answers 4xx/5xx (never a prediction), and one named
+   * `LocalModeError` when the body exceeds 6 MB, the answer takes longer than
+   * the invocation timeout, or the container is gone.
+   */
+  public async invoke(body: string, options?: InvokeOptions): Promise<InvokeResult> {
+    return this.invokeBytes(Buffer.from(body, 'utf8'), options);
+  }
+
+  /** Like {@link invoke}, for a binary body given in base64. */
+  public async invokeBase64(bodyBase64: string, options?: InvokeOptions): Promise<InvokeResult> {
+    return this.invokeBytes(Buffer.from(bodyBase64, 'base64'), options);
+  }
+
+  /**
+   * Stops the container (SIGTERM, SIGKILL after the grace period), removes
+   * it and the temp model folder. Safe to call more than once.
+   */
+  public async stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = (async () => {
+        await this.container.stop();
+        await cleanupRegistry.cleanup({ dirs: [this.modelDir] });
+      })();
+    }
+    return this.stopping;
+  }
+
+  private async invokeBytes(body: Buffer, options: InvokeOptions = {}): Promise<InvokeResult> {
+    if (this.stopping) throw new LocalModeError(`Local endpoint '${this.endpointName}' is stopped.`);
+    if (body.length > LocalEndpoint.MAX_PAYLOAD_BYTES) {
+      throw new LocalModeError(`The request body of endpoint '${this.endpointName}' is ${body.length} bytes; SageMaker real-time endpoints accept at most `
+        + `${LocalEndpoint.MAX_PAYLOAD_BYTES} bytes (6 MB). Send smaller requests, or use batch transform for large inputs.`);
+    }
+    const headers: http.OutgoingHttpHeaders = {};
+    if (options.contentType !== undefined) headers['Content-Type'] = options.contentType;
+    if (options.accept !== undefined) headers.Accept = options.accept;
+    if (options.customAttributes !== undefined) headers['X-Amzn-SageMaker-Custom-Attributes'] = options.customAttributes;
+    if (options.targetModel !== undefined) headers['X-Amzn-SageMaker-Target-Model'] = options.targetModel;
+    if (options.targetVariant !== undefined) headers['X-Amzn-SageMaker-Target-Variant'] = options.targetVariant;
+    if (options.inferenceId !== undefined) headers['X-Amzn-SageMaker-Inference-Id'] = options.inferenceId;
+    let answer;
+    try {
+      answer = await this.container.request('POST', '/invocations', this.invocationTimeoutMs, body, headers);
+    } catch (e) {
+      const failure = e as HttpFailure;
+      if (failure.kind === 'timeout') {
+        throw new LocalModeError(`Endpoint '${this.endpointName}' did not answer the invocation within ${this.invocationTimeoutMs / 1000} s `
+          + '(SageMaker allows 60 s per invocation).');
+      }
+      const exited = this.container.exited;
+      throw new LocalModeError(`Could not reach endpoint '${this.endpointName}' (${failure.message})`
+        + (exited !== undefined ? `: its container exited with code ${exited}.\n--- last container output ---\n${this.container.recentLogs()}` : '.'));
+    }
+    if (answer.status >= 400) {
+      throw new ModelError(answer.status, answer.body.toString('utf8').slice(0, 4096), this.endpointName);
+    }
+    const flat: { [name: string]: string } = {};
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    return {
+      statusCode: answer.status,
+      contentType: flat['content-type'],
+      body: answer.body.toString('utf8'),
+      bodyBase64: answer.body.toString('base64'),
+      customAttributes: flat['x-amzn-sagemaker-custom-attributes'],
+      headers: flat,
+    };
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Networking of local containers (INTERNAL). With no bridge network (engines
+ * started with `--bridge=none`) containers use host networking; a server
+ * then binds a free loopback port (set it in `SAGEMAKER_BIND_TO_PORT`). With
+ * a bridge, servers publish `-p 127.0.0.1:PORT:8080`, and multi-host
+ * training jobs get a network of their own.
+ */
+import * as net from 'net';
+import { cleanupRegistry } from './cleanup';
+import { DockerEngineInfo, docker } from './cli';
+import { networkCreateArgs } from './commands';
+import { LocalModeError } from '../../errors';
+
+/**
+ * The network mode for a container: `none` with network isolation, else
+ * `host` when the engine has no bridge network, else `bridge`.
+ */
+export function networkModeFor(engine: DockerEngineInfo, networkIsolation: boolean): string {
+  if (networkIsolation) { return 'none'; }
+  return engine.hasBridge ? 'bridge' : 'host';
+}
+
+/** A TCP port that is free on 127.0.0.1 right now. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new LocalModeError('Could not find a free port on 127.0.0.1.'))));
+    });
+  });
+}
+
+/** `docker network create NAME` with this process's labels, registered for cleanup first. */
+export async function createNetwork(name: string): Promise<void> {
+  cleanupRegistry.trackNetwork(name);
+  await docker(networkCreateArgs(name));
+}

@@ -1,0 +1,336 @@
+/**
+ * Runs one `CreateTrainingJobRequest` with Docker, reproducing the SageMaker
+ * training contract (INTERNAL; the public entry point is `DockerRunner.train`).
+ *
+ * Where the job's files go (model.tar.gz, output.tar.gz, metrics.json,
+ * description.json, the .scratch folder) is `../work-dir.ts`'s business;
+ * `S3OutputPath` of the description is the work dir itself, as on SageMaker
+ * `<S3OutputPath>/<job>/output/model.tar.gz`.
+ *
+ * Multi-instance jobs (InstanceCount > 1) run containers algo-1..algo-N at
+ * once. Without a bridge network they share the host's network namespace:
+ * each gets `--hostname algo-i` and `--add-host algo-j:127.0.1.j` entries for
+ * every host, so the names resolve (to distinct loopback addresses), but a
+ * port bound on 0.0.0.0 by one host is bound for all of them. With a bridge
+ * network, a user-defined network is created per job and the hosts are
+ * network aliases on it. With network isolation (`--network none`) the
+ * names resolve but the hosts cannot talk to each other (SageMaker would let
+ * them). Model output is merged from every host's /opt/ml/model; on a name
+ * clash the file of the lowest-numbered host wins. ShardedByS3Key channels
+ * are given in full to every host, and `CheckpointConfig.S3Uri` is not
+ * synchronised (the checkpoint folder starts empty and is discarded): both
+ * are reported through `onProgress`.
+ *
+ * Files the containers write as root are given back to the invoking user
+ * (when not root) on every path: success, failure, max runtime, and a
+ * docker error.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { CreateTrainingJobRequest, DescribeTrainingJobResponse, MetricData } from '@aws-sdk/client-sagemaker';
+import { findSymlinks, mergeDirectories, tarDirectory } from '../archive';
+import { uniqueJobName } from '../job-name';
+import { hyperParameters, inputDataConfig, resourceConfig, TrainingHost, trainingHosts } from './config';
+import { MetricCollector, MetricPoint } from './metric-collector';
+import { Deadline, startDeadline } from '../deadline';
+import { resolveChannels } from './inputs';
+import { DEFAULT_MAX_RUNTIME_SECONDS, FAILURE_REASON_LENGTH } from '../../../private/sagemaker-limits';
+import {
+  BindMount, cleanupRegistry, createNetwork, DockerEngineInfo, networkModeFor, OutputStream,
+  removeContainers, restoreOwnership, runContainer, RunningContainer, stopContainers,
+} from '../docker';
+import { localJobArn, trainingJobPaths, writeDescription } from '../work-dir';
+
+
+export interface TrainingRunOptions {
+  readonly request: CreateTrainingJobRequest;
+  /** Local image reference to run (already built or pulled). */
+  readonly image: string;
+  readonly assemblyDir: string;
+  readonly workDir: string;
+  readonly region: string;
+  readonly account: string;
+  readonly engine: DockerEngineInfo;
+  /** Seconds between SIGTERM and SIGKILL when stopping. */
+  readonly graceSeconds: number;
+  /** Every log line of every host. */
+  readonly onLogLine?: (jobName: string, host: string, stream: OutputStream, line: string) => void;
+  /** Every metric value as it appears. */
+  readonly onMetric?: (jobName: string, point: MetricPoint) => void;
+  /** Notes of the runner: what local mode does differently, problems while tidying up. */
+  readonly onProgress?: (message: string) => void;
+  /** Fixed job name (tests); @default - prefix + timestamp */
+  readonly jobName?: string;
+}
+
+export interface TrainingRunResult {
+  readonly jobName: string;
+  readonly status: 'Completed' | 'Failed';
+  readonly failureReason?: string;
+  readonly modelArtifact: string;
+  readonly outputArtifact: string;
+  readonly descriptionPath: string;
+  readonly metricsPath: string;
+  readonly finalMetrics: MetricPoint[];
+  readonly startTime: Date;
+  readonly endTime: Date;
+  readonly description: DescribeTrainingJobResponse;
+}
+
+/** Run the job to its end. Throws only when the job cannot be started at all. */
+export async function runTrainingJob(options: TrainingRunOptions): Promise<TrainingRunResult> {
+  const creationTime = new Date();
+  const request = options.request;
+  const jobName = options.jobName ?? uniqueJobName(request.TrainingJobName);
+  const arn = localJobArn('training-job', options.region, options.account, jobName);
+  const hosts = trainingHosts(request);
+  const metrics = new MetricCollector(request.AlgorithmSpecification?.MetricDefinitions);
+  const paths = trainingJobPaths(options.workDir, jobName);
+  const { scratch, outputDir, modelArtifact, outputArtifact } = paths;
+
+  fs.mkdirSync(outputDir, { recursive: true });
+  // A folder the containers write into as root: removing it may need the image (see CleanupRegistry).
+  cleanupRegistry.trackDir(scratch, { image: options.image });
+  const containers: RunningContainer[] = [];
+  let network: string | undefined;
+  let deadline: Deadline | undefined;
+  let ownershipRestored = false;
+  const giveBackScratch = async () => {
+    if (ownershipRestored || containers.length === 0) { return; }
+    ownershipRestored = true;
+    const problem = await restoreOwnership([scratch], options.image);
+    if (problem) { options.onProgress?.(`Warning: ${problem}`); }
+  };
+  try {
+    // Everything that can be checked is checked before a container starts.
+    const channels = await resolveChannels(request, {
+      assemblyDir: options.assemblyDir,
+      downloadDir: path.join(scratch, 'channels'),
+      region: options.region,
+      hosts: hosts.map((h) => h.name),
+    });
+    for (const note of divergenceNotes(request, hosts.length)) { options.onProgress?.(note); }
+
+    const spec = request.AlgorithmSpecification;
+    const entrypoint = spec?.ContainerEntrypoint?.length ? spec.ContainerEntrypoint : undefined;
+    const args = spec?.ContainerArguments?.length
+      ? [...(entrypoint?.slice(1) ?? []), ...spec.ContainerArguments]
+      : [...(entrypoint?.slice(1) ?? []), ...(entrypoint ? [] : ['train'])];
+    const env: { [k: string]: string } = {
+      ...request.Environment,
+      TRAINING_JOB_NAME: jobName,
+      TRAINING_JOB_ARN: arn,
+      AWS_REGION: options.region,
+    };
+
+    const isolated = request.EnableNetworkIsolation === true;
+    let networkMode = networkModeFor(options.engine, isolated);
+    if (networkMode === 'bridge' && hosts.length > 1) {
+      network = `byoa-${jobName}`.slice(0, 63);
+      await createNetwork(network);
+      networkMode = network;
+    }
+    const addHosts = networkMode === 'host' || networkMode === 'none'
+      ? hosts.map((h, i) => ({ name: h.name, ip: `127.0.1.${i + 1}` }))
+      : undefined;
+
+    const hostDirs = hosts.map((h) => prepareHostDir(scratch, h, hosts, request));
+    const checkpointPath = request.CheckpointConfig ? (request.CheckpointConfig.LocalPath ?? '/opt/ml/checkpoints') : undefined;
+
+    const startTime = new Date();
+    let firstFailure: { host: number; code: number } | undefined;
+    let timedOut = false;
+    const names = hosts.map((h) => containerName(jobName, h.name));
+    hosts.forEach((h, i) => {
+      const mounts: BindMount[] = [
+        { hostPath: hostDirs[i].config, containerPath: '/opt/ml/input/config' },
+        ...channels.flatMap((c) => c.mounts(i)),
+        { hostPath: hostDirs[i].model, containerPath: '/opt/ml/model' },
+        { hostPath: hostDirs[i].output, containerPath: '/opt/ml/output' },
+      ];
+      if (checkpointPath) {
+        const dir = path.join(scratch, h.name, 'checkpoints');
+        fs.mkdirSync(dir);
+        mounts.push({ hostPath: dir, containerPath: checkpointPath });
+      }
+      const c = runContainer({
+        image: options.image,
+        name: names[i],
+        autoRemove: true,
+        labels: { 'byoa.job': jobName },
+        entrypoint: entrypoint?.[0],
+        args,
+        env,
+        envFileDir: scratch,
+        mounts,
+        network: networkMode,
+        networkAliases: network ? [h.name] : undefined,
+        hostname: h.name,
+        addHosts,
+      }, (line, stream) => {
+        options.onLogLine?.(jobName, h.name, stream, line);
+        for (const p of metrics.accept(line, h.name)) { options.onMetric?.(jobName, p); }
+      });
+      containers.push(c);
+      // A failing host stops the others (as SageMaker stops the job).
+      c.exited.then((code) => {
+        if (code !== 0 && !firstFailure) {
+          firstFailure = { host: i, code };
+          if (hosts.length > 1) { void stopContainers(names.filter((_, j) => j !== i), options.graceSeconds); }
+        }
+      }, () => undefined);
+    });
+
+    const maxRuntime = request.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS;
+    // MaxRuntimeInSeconds may exceed setTimeout's limit (2^31-1 ms): see ../deadline.ts.
+    deadline = startDeadline(maxRuntime * 1000, () => {
+      timedOut = true;
+      void stopContainers(names, options.graceSeconds);
+    });
+
+    const settled = await Promise.allSettled(containers.map((c) => c.exited));
+    deadline.cancel();
+    const dockerFailure = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
+    if (dockerFailure) { throw dockerFailure.reason; }
+    const endTime = new Date();
+
+    // Artifacts are exported whatever the outcome; the files must be ours to read.
+    await giveBackScratch();
+    const modelDirs = hostDirs.map((d) => d.model);
+    const symlinks = modelDirs.flatMap((d, i) => findSymlinks(d).map((s) => `${hosts[i].name}:/opt/ml/model/${s}`));
+    await Promise.all([
+      tarDirectory(mergedDir(modelDirs, path.join(scratch, 'merged-model')), modelArtifact),
+      tarDirectory(mergedDir(hostDirs.map((d) => path.join(d.output, 'data')), path.join(scratch, 'merged-output')), outputArtifact),
+    ]);
+
+    let failureReason: string | undefined;
+    let secondary = 'Completed';
+    if (timedOut) {
+      secondary = 'MaxRuntimeExceeded';
+      failureReason = `MaxRuntimeExceeded: Training job runtime exceeded MaxRuntimeInSeconds provided (${maxRuntime} s); `
+        + `the container${hosts.length > 1 ? 's were' : ' was'} sent SIGTERM, then SIGKILL after ${options.graceSeconds} s.`;
+    } else if (firstFailure) {
+      secondary = 'Failed';
+      const failureFile = path.join(hostDirs[firstFailure.host].output, 'failure');
+      const written = fs.existsSync(failureFile) ? fs.readFileSync(failureFile, 'utf8') : '';
+      failureReason = written.trim()
+        ? written.slice(0, FAILURE_REASON_LENGTH)
+        : `AlgorithmError: the training container (${hosts[firstFailure.host].name}) exited with code ${firstFailure.code} `
+          + 'and wrote no /opt/ml/output/failure.';
+    } else if (symlinks.length) {
+      secondary = 'Failed';
+      fs.rmSync(modelArtifact, { force: true });
+      failureReason = `ClientError: /opt/ml/model contains symbolic links (${symlinks.slice(0, 5).join(', ')}${symlinks.length > 5 ? ', ...' : ''}); `
+        + 'SageMaker hosting cannot extract model archives with symlinks. Write regular files instead.';
+    }
+    const status = failureReason ? 'Failed' : 'Completed';
+
+    const finalMetrics = metrics.finalMetrics();
+    const metricsPath = paths.metricsPath;
+    fs.writeFileSync(metricsPath, JSON.stringify({
+      finalMetrics: finalMetrics.map(pointJson),
+      series: metrics.series.map(pointJson),
+    }, undefined, 2));
+
+    const description: DescribeTrainingJobResponse = {
+      TrainingJobName: jobName,
+      TrainingJobArn: arn,
+      TrainingJobStatus: status,
+      SecondaryStatus: secondary as DescribeTrainingJobResponse['SecondaryStatus'],
+      FailureReason: failureReason,
+      ModelArtifacts: { S3ModelArtifacts: status === 'Completed' || fs.existsSync(modelArtifact) ? modelArtifact : undefined },
+      OutputDataConfig: { ...request.OutputDataConfig, S3OutputPath: path.resolve(options.workDir) },
+      HyperParameters: request.HyperParameters,
+      AlgorithmSpecification: { ...spec, TrainingInputMode: spec?.TrainingInputMode ?? 'File', TrainingImage: options.image },
+      RoleArn: request.RoleArn,
+      InputDataConfig: request.InputDataConfig,
+      ResourceConfig: request.ResourceConfig,
+      StoppingCondition: { ...request.StoppingCondition, MaxRuntimeInSeconds: maxRuntime },
+      EnableNetworkIsolation: request.EnableNetworkIsolation,
+      Environment: request.Environment,
+      FinalMetricDataList: finalMetrics.map((p): MetricData => ({ MetricName: p.metricName, Value: p.value, Timestamp: p.timestamp })),
+      CreationTime: creationTime,
+      TrainingStartTime: startTime,
+      TrainingEndTime: endTime,
+      LastModifiedTime: endTime,
+      TrainingTimeInSeconds: Math.round((endTime.getTime() - startTime.getTime()) / 1000),
+    };
+    const descriptionPath = paths.descriptionPath;
+    writeDescription(descriptionPath, description);
+
+    return {
+      jobName,
+      status,
+      failureReason,
+      modelArtifact,
+      outputArtifact,
+      descriptionPath,
+      metricsPath,
+      finalMetrics,
+      startTime,
+      endTime,
+      description,
+    };
+  } finally {
+    deadline?.cancel();
+    // Containers run with --rm; anything still registered (an error, an
+    // interrupted start) is removed here.
+    const leftover = containers.map((c) => c.name).filter((n) => cleanupRegistry.pending().containers.includes(n));
+    if (leftover.length) { await removeContainers(leftover); }
+    // On every path (also a docker error): what the containers wrote is given back before the scratch folder is removed.
+    await giveBackScratch();
+    await cleanupRegistry.cleanup({ networks: network ? [network] : [], dirs: [scratch] });
+  }
+}
+
+/**
+ * What local mode does differently from SageMaker for this request, said
+ * out loud rather than silently.
+ */
+export function divergenceNotes(request: CreateTrainingJobRequest, hostCount: number): string[] {
+  const notes: string[] = [];
+  const sharded = (request.InputDataConfig ?? [])
+    .filter((c) => c.DataSource?.S3DataSource?.S3DataDistributionType === 'ShardedByS3Key')
+    .map((c) => `'${c.ChannelName}'`);
+  if (sharded.length && hostCount > 1) {
+    notes.push(`Note: channel${sharded.length > 1 ? 's' : ''} ${sharded.join(', ')} ${sharded.length > 1 ? 'are' : 'is'} ShardedByS3Key, but local mode `
+      + `gives every one of the ${hostCount} hosts the full data (SageMaker would give each host a share of the objects).`);
+  }
+  const checkpoint = request.CheckpointConfig;
+  if (checkpoint) {
+    notes.push(`Note: CheckpointConfig is only partly reproduced: ${checkpoint.LocalPath ?? '/opt/ml/checkpoints'} is an empty, writable folder `
+      + `that is discarded after the job; nothing is downloaded from or uploaded to ${checkpoint.S3Uri ?? 'the checkpoint S3 URI'}.`);
+  }
+  return notes;
+}
+
+interface HostDirs { readonly config: string; readonly model: string; readonly output: string }
+
+function prepareHostDir(scratch: string, host: TrainingHost, hosts: TrainingHost[], request: CreateTrainingJobRequest): HostDirs {
+  const base = path.join(scratch, host.name);
+  const dirs = { config: path.join(base, 'config'), model: path.join(base, 'model'), output: path.join(base, 'output') };
+  fs.mkdirSync(dirs.config, { recursive: true });
+  fs.mkdirSync(dirs.model);
+  fs.mkdirSync(path.join(dirs.output, 'data'), { recursive: true });
+  fs.writeFileSync(path.join(dirs.config, 'hyperparameters.json'), JSON.stringify(hyperParameters(request)));
+  fs.writeFileSync(path.join(dirs.config, 'inputdataconfig.json'), JSON.stringify(inputDataConfig(request)));
+  fs.writeFileSync(path.join(dirs.config, 'resourceconfig.json'), JSON.stringify(resourceConfig(hosts, host)));
+  return dirs;
+}
+
+/** The one folder, or the merge of several (first wins). */
+function mergedDir(dirs: string[], target: string): string {
+  if (dirs.length === 1) { return dirs[0]; }
+  mergeDirectories(dirs, target);
+  return target;
+}
+
+/** Container names: `byoa-<job>-algo-N` (docker allows 253+ chars; keep it readable). */
+function containerName(jobName: string, host: string): string {
+  return `byoa-${jobName}-${host}`;
+}
+
+function pointJson(p: MetricPoint) {
+  return { MetricName: p.metricName, Value: p.value, Timestamp: p.timestamp.toISOString(), Host: p.host };
+}
+

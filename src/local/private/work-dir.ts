@@ -1,0 +1,117 @@
+/**
+ * The work-dir layout of local jobs (INTERNAL): the ONE owner of where a
+ * job's files go, of its ARN, of how its description is written, and of
+ * how the newest completed training job's model is found again. The
+ * runners and the CLI ask here instead of building paths themselves.
+ *
+ * ```
+ * WORKDIR/<training job>/output/model.tar.gz   /opt/ml/model of every host (merged)
+ * WORKDIR/<training job>/output/output.tar.gz  /opt/ml/output/data of every host (merged)
+ * WORKDIR/<training job>/metrics.json          metric time series and final values
+ * WORKDIR/<training job>/description.json      shaped like DescribeTrainingJobResponse
+ * WORKDIR/<training job>/.scratch/             per-host /opt/ml folders; removed after the job
+ * WORKDIR/<transform job>/<input>.out          one per input file that succeeded
+ * WORKDIR/<transform job>/description.json     shaped like DescribeTransformJobResponse
+ * ```
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { jobNameMatcher } from './job-name';
+import { LocalModeError } from '../errors';
+
+const DESCRIPTION_FILE = 'description.json';
+
+/** Where the files of a training job go. */
+export interface TrainingJobPaths {
+  /** `WORKDIR/<job>`. */
+  readonly jobDir: string;
+  /** Per-host /opt/ml folders and downloads; removed after the job. */
+  readonly scratch: string;
+  /** `WORKDIR/<job>/output`. */
+  readonly outputDir: string;
+  readonly modelArtifact: string;
+  readonly outputArtifact: string;
+  readonly metricsPath: string;
+  readonly descriptionPath: string;
+}
+
+/** The files of training job `jobName` in `workDir`. */
+export function trainingJobPaths(workDir: string, jobName: string): TrainingJobPaths {
+  const jobDir = path.resolve(workDir, jobName);
+  const outputDir = path.join(jobDir, 'output');
+  return {
+    jobDir,
+    scratch: path.join(jobDir, '.scratch'),
+    outputDir,
+    modelArtifact: path.join(outputDir, 'model.tar.gz'),
+    outputArtifact: path.join(outputDir, 'output.tar.gz'),
+    metricsPath: path.join(jobDir, 'metrics.json'),
+    descriptionPath: path.join(jobDir, DESCRIPTION_FILE),
+  };
+}
+
+/** Where the files of a transform job go: the `.out` files and the description share one folder. */
+export interface TransformJobPaths {
+  /** `WORKDIR/<job>` (the description's `S3OutputPath`). */
+  readonly outputDir: string;
+  readonly descriptionPath: string;
+}
+
+/** The files of transform job `jobName` in `workDir`. */
+export function transformJobPaths(workDir: string, jobName: string): TransformJobPaths {
+  const outputDir = path.join(path.resolve(workDir), jobName);
+  return { outputDir, descriptionPath: path.join(outputDir, DESCRIPTION_FILE) };
+}
+
+/** Writes a job description (a Describe*Job response) as indented JSON. */
+export function writeDescription(file: string, description: object, trailingNewline = false): void {
+  fs.writeFileSync(file, JSON.stringify(description, undefined, 2) + (trailingNewline ? '\n' : ''));
+}
+
+/** The ARN of a local job: `arn:aws:sagemaker:<region>:<account>:<kind>/<lower-case name>`. */
+export function localJobArn(kind: 'training-job' | 'transform-job', region: string, account: string, jobName: string): string {
+  return `arn:aws:sagemaker:${region}:${account}:${kind}/${jobName.toLowerCase()}`;
+}
+
+/** A trained model found in the work dir. */
+export interface TrainedModel {
+  /** Absolute path of the `model.tar.gz`. */
+  readonly modelArtifact: string;
+  /** The training job that produced it. */
+  readonly trainingJobName: string;
+}
+
+/**
+ * The newest `WORKDIR/<job>/output/model.tar.gz` of the training jobs named
+ * after `trainingJobPrefix` whose `description.json` says `Completed`.
+ * @throws LocalModeError when there is none
+ */
+export function newestTrainedModel(workDir: string, trainingJobPrefix: string | undefined, pipelinePath: string): TrainedModel {
+  const matcher = jobNameMatcher(trainingJobPrefix);
+  const candidates: { jobName: string; stamp: string; modelArtifact: string }[] = [];
+  const entries = fs.existsSync(workDir) ? fs.readdirSync(workDir, { withFileTypes: true }) : [];
+  for (const entry of entries) {
+    const stamp = entry.isDirectory() ? matcher(entry.name) : undefined;
+    if (stamp === undefined) continue;
+    const paths = trainingJobPaths(workDir, entry.name);
+    if (!fs.existsSync(paths.modelArtifact) || describedStatus(paths.descriptionPath) !== 'Completed') continue;
+    candidates.push({ jobName: entry.name, stamp, modelArtifact: paths.modelArtifact });
+  }
+  if (candidates.length === 0) {
+    throw new LocalModeError(`No trained model of pipeline ${pipelinePath} in ${workDir}: no completed training job `
+      + `${trainingJobPrefix ?? 'job'}-<timestamp> with output/model.tar.gz. Run 'byoa local train ${pipelinePath}' first `
+      + '(with the same --workdir), or give a model archive with --model PATH.');
+  }
+  candidates.sort((a, b) => (a.stamp < b.stamp ? 1 : a.stamp > b.stamp ? -1 : 0));
+  return { modelArtifact: candidates[0].modelArtifact, trainingJobName: candidates[0].jobName };
+}
+
+/** `TrainingJobStatus` of a description.json, or undefined when it cannot be read. */
+function describedStatus(file: string): string | undefined {
+  try {
+    const description = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return typeof description?.TrainingJobStatus === 'string' ? description.TrainingJobStatus : undefined;
+  } catch {
+    return undefined;
+  }
+}
