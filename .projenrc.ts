@@ -1,8 +1,12 @@
+import { readFileSync } from 'fs';
 import { awscdk, javascript } from 'projen';
+import { assertSetupPyStrings, setupPyStrings } from './projenrc/python-strings';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-sagemaker-byoa',
-  description: 'AWS CDK constructs for "bring your own algorithm" SageMaker pipelines: image build, training, batch transform and endpoints orchestrated by Step Functions, validated at synth time, and runnable locally with Docker.',
+  // jsii-pacmak embeds this (and the other package strings) in setup.py inside a
+  // Python triple-quoted string: no double quotes or backslashes (see projenrc/python-strings.ts).
+  description: 'AWS CDK constructs for bring-your-own-algorithm (BYOA) SageMaker pipelines: image build, training, batch transform and endpoints orchestrated by Step Functions, validated at synth time, and runnable locally with Docker.',
   author: 'cdk-sagemaker-byoa developers',
   authorAddress: 'byoa@example.com',
   repositoryUrl: 'https://github.com/cdk-sagemaker-byoa/cdk-sagemaker-byoa.git',
@@ -21,6 +25,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   release: false,
   depsUpgrade: false,
   pullRequestTemplate: false,
+
+  publishToPypi: {
+    distName: 'cdk-sagemaker-byoa',
+    module: 'cdk_sagemaker_byoa',
+  },
 
   // Bundled (non-jsii) runtime dependencies: they never appear in an exported signature.
   bundledDeps: [
@@ -53,7 +62,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     include: ['../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['cdk.out/', '.byoa/', '/tmp/', 'examples/**/cdk.out/'],
+  gitignore: ['cdk.out/', '.byoa/', '/tmp/', 'examples/**/cdk.out/', '.jsii.tabl.json', '/rosetta/default.ts-fixture'],
 });
 
 project.addPackageIgnore('/examples/');
@@ -77,4 +86,33 @@ project.addTask('bench:synth', {
   receiveArgs: true,
 });
 
+// Python. jsii-rosetta translates the README's and the doc comments' TypeScript
+// snippets for the Python package and Construct Hub. Strict: a snippet that does
+// not compile (against rosetta/default.ts-fixture) fails the build, it is never
+// shipped as untranslated TypeScript.
+project.package.addField('jsiiRosetta', { strict: true });
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile and translate every TypeScript snippet of the README and doc comments (strict)',
+  env: { JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' },
+});
+rosetta.exec('ts-node --transpile-only --project test/tsconfig.json scripts/rosetta-fixture.ts');
+rosetta.exec('jsii-rosetta extract --strict');
+project.postCompileTask.spawn(rosetta);
+// projen's package:python runs a full `jsii-pacmak --target python`, which
+// installs its build tools from PyPI. Here it generates the code only and
+// builds the wheel and sdist with Debian's tools (scripts/setup-python.sh).
+project.tasks.tryFind('package:python')!.reset('bash scripts/package-python.sh', {
+  env: { JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' },
+});
+const pythonCheck = project.addTask('package:python-check', {
+  description: 'Build the Python wheel and sdist, then twine-check them and byte-compile every module with Debian\'s python3',
+});
+pythonCheck.spawn(project.tasks.tryFind('package:python')!);
+pythonCheck.exec('bash scripts/check-python-package.sh');
+
 project.synth();
+
+// Fails `npx projen` when a package string would break the generated setup.py.
+// (Checked on the package.json just written: projen resolves some fields only
+// when it synthesizes. Dependencies' own Python names are theirs, not ours.)
+assertSetupPyStrings(setupPyStrings(JSON.parse(readFileSync('package.json', 'utf8')), (dep) => dep));

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Checks the Python package that scripts/package-python.sh built:
+#
+#   scripts/check-python-package.sh     (projen task `package:python-check` builds it first)
+#
+# - `twine check --strict` on the wheel and the sdist (Debian's twine);
+# - the metadata in the wheel says what package.json says (so no string was
+#   altered on its way through setup.py's triple-quoted JSON);
+# - every generated module, and every module in the wheel, byte-compiles with
+#   Debian's /usr/bin/python3, warnings as errors (an invalid escape sequence in
+#   a docstring is a warning today and an error in later Pythons).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=/usr/bin/python3
+OUT=dist/python
+SRC=dist/python-src/python
+log() { echo "[check-python] $*" >&2; }
+
+shopt -s nullglob
+wheels=("$OUT"/*.whl)
+sdists=("$OUT"/*.tar.gz)
+if [ "${#wheels[@]}" -ne 1 ] || [ "${#sdists[@]}" -ne 1 ]; then
+  log "expected one wheel and one sdist in $OUT, found: ${wheels[*]:-no wheel} ${sdists[*]:-no sdist}"
+  exit 1
+fi
+if [ ! -x /usr/bin/twine ]; then
+  log "Debian's twine is needed: run scripts/setup-python.sh"
+  exit 1
+fi
+
+/usr/bin/twine check --strict "${wheels[0]}" "${sdists[0]}"
+
+unpacked="$(mktemp -d /tmp/byoa-wheel.XXXXXX)"
+trap 'rm -rf "$unpacked"' EXIT
+"$PYTHON" -m zipfile -e "${wheels[0]}" "$unpacked"
+
+"$PYTHON" - "$unpacked" <<'EOF'
+import email, glob, json, sys
+pkg = json.load(open("package.json"))
+meta_file, = glob.glob(f"{sys.argv[1]}/*.dist-info/METADATA")
+meta = email.message_from_string(open(meta_file, encoding="utf8").read())
+expected = {
+    "Name": pkg["jsii"]["targets"]["python"]["distName"],
+    "Summary": pkg["description"],
+    "Author": f'{pkg["author"]["name"]}<{pkg["author"]["email"]}>',
+    "License": pkg["license"],
+}
+wrong = [f"{k}: {meta.get(k)!r}, package.json says {v!r}" for k, v in expected.items() if meta.get(k) != v]
+if wrong:
+    sys.exit("[check-python] the wheel's metadata differs from package.json:\n  " + "\n  ".join(wrong))
+print(f"[check-python] wheel metadata matches package.json ({', '.join(expected)})", file=sys.stderr)
+EOF
+
+modules=$(find "$SRC/src" "$unpacked" -name '*.py' | wc -l)
+"$PYTHON" -W error -m compileall -q -f "$SRC/src" "$unpacked"
+log "twine check passed for $(basename "${wheels[0]}") and $(basename "${sdists[0]}"); $modules modules byte-compile with $("$PYTHON" --version)"
