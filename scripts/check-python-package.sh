@@ -8,7 +8,11 @@
 #   altered on its way through setup.py's triple-quoted JSON);
 # - every generated module, and every module in the wheel, byte-compiles with
 #   Debian's /usr/bin/python3, warnings as errors (an invalid escape sequence in
-#   a docstring is a warning today and an error in later Pythons).
+#   a docstring is a warning today and an error in later Pythons), and so do
+#   the command scripts (`byoa`);
+# - the README's ```python blocks compile and use only names the generated
+#   package has (scripts/check-readme-python.py; static: running them would
+#   need the jsii runtime and aws-cdk-lib from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,4 +58,8 @@ EOF
 
 modules=$(find "$SRC/src" "$unpacked" -name '*.py' | wc -l)
 "$PYTHON" -W error -m compileall -q -f "$SRC/src" "$unpacked"
-log "twine check passed for $(basename "${wheels[0]}") and $(basename "${sdists[0]}"); $modules modules byte-compile with $("$PYTHON" --version)"
+scripts=("$SRC"/src/*/_jsii/bin/*)
+[ "${#scripts[@]}" -eq 0 ] || "$PYTHON" -W error -m py_compile "${scripts[@]}"
+
+"$PYTHON" scripts/check-readme-python.py README.md "$SRC/src/cdk_sagemaker_byoa/__init__.py"
+log "twine check passed for $(basename "${wheels[0]}") and $(basename "${sdists[0]}"); $modules modules and ${#scripts[@]} command scripts byte-compile with $("$PYTHON" --version)"
