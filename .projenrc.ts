@@ -36,13 +36,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-sagemaker@^3',
     '@aws-sdk/client-ecr@^3',
     '@aws-sdk/client-s3@^3',
+    // `byoa cloud`: runs, follows and calls the deployed pipeline.
+    '@aws-sdk/client-sfn@^3',
+    '@aws-sdk/client-cloudformation@^3',
+    '@aws-sdk/client-cloudwatch-logs@^3',
+    '@aws-sdk/client-sagemaker-runtime@^3',
   ],
   devDeps: [
-    // Only the tests' own runs of aws-cdk-lib's AwsCustomResource handler load it.
-    '@aws-sdk/client-cloudwatch-logs@^3',
     'aws-cdk@^2.1148.1',
     'aws-sdk-client-mock@^4',
     'cdk-nag@^2',
+    // A real S3-compatible server on a loopback port for the S3 download tests.
+    's3rver@^3',
   ],
   bin: {
     byoa: 'lib/cli/byoa.js',
