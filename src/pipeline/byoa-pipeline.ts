@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -166,6 +166,7 @@ export class ByoaPipeline extends Construct {
     const outputPrefix = props.outputPrefix ?? '';
     const names = { jobName: this.namePrefix, modelName: this.namePrefix };
     let spec: Omit<RunSpec, 'image' | 'version' | 'pipeline' | 'options'>;
+    let cloud: RunSpec['cloud'];
     let imageUri: string;
 
     if (this.localMode) {
@@ -262,6 +263,13 @@ export class ByoaPipeline extends Construct {
         trainingJobNamePrefix: `${this.namePrefix}-`,
       });
       suppressNag(this, nagSuppressions(this.namePrefix));
+      // Logical ids as tokens: the metadata is resolved at synth, after any overrideLogicalId.
+      const ownBucket = props.outputBucket ? undefined : bucket.node.defaultChild as CfnResource;
+      cloud = {
+        stackName: stack.stackName,
+        stateMachineLogicalId: (this._stateMachine.node.defaultChild as CfnResource).logicalId,
+        outputBucketLogicalId: ownBucket?.logicalId,
+      };
       spec = {
         training: training._request.local,
         model: model._request,
@@ -289,6 +297,7 @@ export class ByoaPipeline extends Construct {
         }
         : undefined,
       endpointName: this.endpointName,
+      cloud,
     };
     this.node.addMetadata(RUN_SPEC_METADATA_TYPE, runSpec, { stackTrace: false });
   }

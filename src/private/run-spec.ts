@@ -55,10 +55,26 @@ export interface RunSpec {
   /** Endpoint name, when the pipeline has an endpoint and the name is concrete. */
   readonly endpointName?: string;
   /**
+   * Where the deployed pipeline is found (absent in local mode, which deploys
+   * nothing): `byoa cloud` looks these logical ids up with CloudFormation's
+   * `DescribeStackResource`.
+   */
+  readonly cloud?: CloudSpec;
+  /**
    * Set by the reader, not by synth: the (nested) cloud assembly directory the
    * spec was read from, against which `file://` URIs resolve.
    */
   readonly assemblyDirectory?: string;
+}
+
+/** The deployed resources of a pipeline, as the stack's template names them. */
+export interface CloudSpec {
+  /** The CloudFormation stack that holds the pipeline. */
+  readonly stackName: string;
+  /** Logical id of the `AWS::StepFunctions::StateMachine` (its physical id is the ARN). */
+  readonly stateMachineLogicalId: string;
+  /** Logical id of the output bucket, when the pipeline created it. */
+  readonly outputBucketLogicalId?: string;
 }
 
 export interface RunSpecOptions {

@@ -731,6 +731,43 @@ describe('run spec', () => {
     expect(assetDirs).toContain(uris[0]!.replace('file://', ''));
   });
 
+  test('the run spec names the stack and the logical ids of the state machine and the output bucket, as written to the template', () => {
+    // GIVEN
+    const { app, stack } = newStack();
+    const pipeline = fullPipeline(stack);
+    (pipeline.stateMachine.node.defaultChild as CfnElement).overrideLogicalId('RenamedStateMachine');
+    // WHEN
+    const written = writtenRunSpecs(app.synth(), stack)[0].data;
+    // THEN
+    const template = Template.fromStack(stack).toJSON();
+    expect(written.cloud).toEqual({
+      stackName: stack.stackName,
+      stateMachineLogicalId: 'RenamedStateMachine',
+      outputBucketLogicalId: logicalId(pipeline.outputBucket),
+    });
+    expect(template.Resources.RenamedStateMachine.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(template.Resources[written.cloud!.outputBucketLogicalId!].Type).toBe('AWS::S3::Bucket');
+  });
+
+  test('a given output bucket is not recorded; local mode records no cloud resources', () => {
+    // GIVEN
+    const { app, stack } = newStack();
+    new ByoaPipeline(stack, 'Given', minimalPipelineProps(stack, { outputBucket: dataBucket(stack, 'Out') }));
+    const image = repositoryImage(stack, 'LocalRepository');
+    new ByoaPipeline(stack, 'Local', minimalPipelineProps(stack, {
+      localMode: true,
+      image,
+      training: { channels: [{ channelName: 'training', input: TrainingInput.fromAsset(IRIS_TRAINING_DATA) }] },
+    }));
+    // WHEN
+    const entries = writtenRunSpecs(app.synth(), stack);
+    // THEN
+    const byPath = Object.fromEntries(entries.map(e => [e.path, e.data]));
+    expect(byPath['/TestStack/Given'].cloud!.outputBucketLogicalId).toBeUndefined();
+    expect(byPath['/TestStack/Given'].cloud!.stateMachineLogicalId).toMatch(/^GivenStateMachine/);
+    expect(byPath['/TestStack/Local'].cloud).toBeUndefined();
+  });
+
   // src defect: RepositoryImage._runSpec() resolves repositoryUriForTag(),
   // which always contains the AWS::URLSuffix token, so the image of
   // fromEcrRepository() is `unresolved://...` even in a stack with a concrete
