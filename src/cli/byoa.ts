@@ -1,19 +1,27 @@
 #!/usr/bin/env node
 /**
- * The `byoa` command line: runs a synthesized pipeline locally with Docker.
+ * The `byoa` command line: runs a synthesized pipeline locally with Docker,
+ * and runs, follows and calls the deployed pipeline.
  *
  *   byoa local train     PIPELINE [--app cdk.out] [--workdir DIR]
- *   byoa local transform PIPELINE [--model PATH] [--app cdk.out] [--workdir DIR]
- *   byoa local serve     PIPELINE [--model PATH] [--app cdk.out] [--workdir DIR]
+ *   byoa local transform PIPELINE [--model PATH|s3://...] [--app cdk.out] [--workdir DIR]
+ *   byoa local serve     PIPELINE [--model PATH|s3://...] [--app cdk.out] [--workdir DIR]
  *   byoa local run       PIPELINE [--app cdk.out] [--workdir DIR] [--keep-serving]
+ *   byoa cloud run|follow|status|logs|invoke PIPELINE ...   (see cloud-commands.ts)
+ *   byoa --version
  *
  * Exit code 0 only when everything succeeded; 1 when a job failed or could
  * not run (the reason is printed); 2 on a usage error.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { cloudMain, CloudDeps } from './cloud-commands';
 import { newestTrainedModel, givenModel } from './model-artifact';
+import { downloadModel, isS3Uri } from './s3-model';
 import { TransformProgressDisplay } from './transform-progress';
+import { defaultClientFactory } from '../cloud/clients';
+import { resolveRegion } from '../cloud/deployed-pipeline';
 import {
   DockerRunner, ILocalRunObserver, LocalEndpoint, LocalJobStatus, LocalLogEvent, LocalMetricEvent, LocalTrainingResult, LocalTransformResult,
 } from '../local';
@@ -25,8 +33,13 @@ const USAGE_MAIN = `Usage: byoa <command> ...
 
 Commands:
   local    Run a pipeline of a cloud assembly (cdk.out) on the local Docker engine
+  cloud    Run, follow and call the deployed pipeline (after cdk deploy)
 
-Run 'byoa local --help' for details.`;
+Options:
+  --version   Print the version of byoa
+  -h, --help  Show this help
+
+Run 'byoa local --help' or 'byoa cloud --help' for details.`;
 
 const USAGE_LOCAL = `Usage: byoa local <train|transform|serve|run> PIPELINE [options]
 
@@ -50,9 +63,14 @@ const COMMON_OPTIONS = `  --app DIR       Cloud assembly directory (default: cdk
                   up (default: .byoa)
   -h, --help      Show this help`;
 
-const MODEL_OPTION = `  --model PATH    The model archive (model.tar.gz) to use. Default: the newest
-                  WORKDIR/<training job>/output/model.tar.gz of this pipeline's
-                  completed training jobs (run 'byoa local train' first)`;
+const MODEL_OPTION = `  --model PATH    The model archive (model.tar.gz) to use: a file, or the
+                  s3://BUCKET/KEY of a model trained in the cloud (downloaded
+                  to WORKDIR/models/, with a progress line for large ones).
+                  Default: the newest WORKDIR/<training job>/output/model.tar.gz
+                  of this pipeline's completed training jobs (run 'byoa local
+                  train' first)
+  --profile NAME  AWS profile for an s3:// --model (default: the default chain)
+  --region REGION AWS region for an s3:// --model (default: the stack's)`;
 
 const EXIT_CODES = 'Exit codes: 0 success, 1 the job failed or could not run (the reason is printed), 2 usage error.';
 
@@ -158,15 +176,31 @@ class PrintingObserver implements ILocalRunObserver {
   }
 }
 
+/** What the CLI talks to besides Docker (replaceable in tests). */
+export type CliDeps = CloudDeps;
+
+/** The version in the package's package.json. */
+function version(): string {
+  const file = path.join(__dirname, '..', '..', 'package.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+}
+
 /** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
-export async function main(argv: string[], output: CliOutput = consoleOutput): Promise<number> {
+export async function main(argv: string[], output: CliOutput = consoleOutput, deps: CliDeps = {}): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') {
     output.out(USAGE_MAIN);
     return command ? 0 : 2;
   }
+  if (command === '--version' || command === 'version') {
+    output.out(version());
+    return 0;
+  }
+  if (command === 'cloud') {
+    return cloudMain(rest, output, deps);
+  }
   if (command !== 'local') {
-    output.err(`byoa: unknown command '${command}'. Commands: local.\n\n${USAGE_MAIN}`);
+    output.err(`byoa: unknown ${command.startsWith('-') ? 'option' : 'command'} '${command}'. Commands: local, cloud; options: --version, --help.\n\n${USAGE_MAIN}`);
     return 2;
   }
   const [sub, ...args] = rest;
@@ -189,6 +223,8 @@ export async function main(argv: string[], output: CliOutput = consoleOutput): P
         'app': { type: 'string', default: 'cdk.out' },
         'workdir': { type: 'string', default: '.byoa' },
         'model': { type: 'string' },
+        'profile': { type: 'string' },
+        'region': { type: 'string' },
         'keep-serving': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
       },
@@ -209,6 +245,10 @@ export async function main(argv: string[], output: CliOutput = consoleOutput): P
     output.err(`byoa: --model only applies to 'byoa local transform' and 'byoa local serve' ('byoa local ${sub}' trains its own model).`);
     return 2;
   }
+  if ((parsed.values.profile !== undefined || parsed.values.region !== undefined) && !isS3Uri(parsed.values.model ?? '')) {
+    output.err('byoa: --profile and --region only apply to an s3:// --model of \'byoa local transform\' and \'byoa local serve\'.');
+    return 2;
+  }
   if (parsed.positionals.length !== 1) {
     output.err(`byoa: expected exactly one PIPELINE argument, got ${parsed.positionals.length}.\n\n${SUBCOMMAND_HELP[sub]}`);
     return 2;
@@ -222,7 +262,7 @@ export async function main(argv: string[], output: CliOutput = consoleOutput): P
       observer,
     });
     const spec = readRunSpec(path.resolve(appDir), runner.pipelinePath);
-    const cli: CliRun = { runner, spec, output, observer };
+    const cli: CliRun = { runner, spec, output, observer, deps, profile: parsed.values.profile, region: parsed.values.region };
     switch (sub) {
       case 'train':
         return reportTraining(await runner.train(), output) ? 0 : 1;
@@ -247,6 +287,10 @@ interface CliRun {
   readonly spec: RunSpec;
   readonly output: CliOutput;
   readonly observer: PrintingObserver;
+  readonly deps: CliDeps;
+  /** AWS profile and region for an s3:// model. */
+  readonly profile?: string;
+  readonly region?: string;
 }
 
 /** Prints the outcome of a training run; true when it completed. */
@@ -266,8 +310,15 @@ function reportTraining(result: LocalTrainingResult, output: CliOutput): boolean
   return false;
 }
 
-/** The model of `transform`/`serve`: `--model`, else the newest trained one (and says which). */
-function chooseModel(cli: CliRun, modelOption: string | undefined): string {
+/** The model of `transform`/`serve`: `--model` (a file, or downloaded from S3), else the newest trained one (and says which). */
+async function chooseModel(cli: CliRun, modelOption: string | undefined): Promise<string> {
+  if (modelOption !== undefined && isS3Uri(modelOption)) {
+    const region = await resolveRegion(cli.region, cli.spec, cli.profile);
+    const clients = (cli.deps.clientFactory ?? defaultClientFactory)({ region, profile: cli.profile });
+    const modelArtifact = await downloadModel(modelOption, { s3: clients.s3, workDir: cli.runner.workDir, output: cli.output });
+    cli.output.out(`Using model ${modelArtifact} (from ${modelOption})`);
+    return modelArtifact;
+  }
   if (modelOption !== undefined) {
     const given = givenModel(modelOption);
     cli.output.out(`Using model ${given.modelArtifact}`);
@@ -313,7 +364,7 @@ async function transformCommand(cli: CliRun, modelOption: string | undefined): P
     cli.output.err(`byoa: pipeline ${cli.runner.pipelinePath} has no batch transform.`);
     return 1;
   }
-  const modelArtifact = chooseModel(cli, modelOption);
+  const modelArtifact = await chooseModel(cli, modelOption);
   return (await runTransform(cli, modelArtifact)) ? 0 : 1;
 }
 
@@ -369,7 +420,7 @@ async function serveCommand(cli: CliRun, modelOption: string | undefined): Promi
     cli.output.err(`byoa: pipeline ${cli.runner.pipelinePath} has no endpoint.`);
     return 1;
   }
-  const modelArtifact = chooseModel(cli, modelOption);
+  const modelArtifact = await chooseModel(cli, modelOption);
   let endpoint: LocalEndpoint;
   try {
     endpoint = await startEndpoint(cli, modelArtifact);
