@@ -17,7 +17,7 @@ import { ExecutionFollower } from '../cloud/execution-follower';
 import { describeJob, executionSummaries, formatDuration, formatTable, jobNameOfExecution, newestExecution } from '../cloud/executions';
 import { printLine, Printer } from '../cloud/job-watch';
 import { LogTail, TRAINING_LOG_GROUP, TRANSFORM_LOG_GROUP } from '../cloud/log-tail';
-import { readRunSpec } from '../local/cloud-assembly';
+import { readRunSpec } from '../local/private/cloud-assembly';
 import type { RunSpec } from '../private/run-spec';
 
 /** What `byoa cloud` talks to (replaceable in tests). */

@@ -38,6 +38,10 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+function size(bytes: number): string {
+  return bytes >= 1024 * 1024 ? mib(bytes) : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`;
+}
+
 /** Downloads the model archive `uri`; resolves with its local path. */
 export async function downloadModel(uri: string, options: DownloadOptions): Promise<string> {
   const m = S3_URI.exec(uri);
@@ -60,17 +64,17 @@ export async function downloadModel(uri: string, options: DownloadOptions): Prom
     }
     throw new LocalModeError(`--model ${uri}: ${describeAwsError(e, what)}`);
   }
-  const size = head.ContentLength ?? 0;
+  const bytes = head.ContentLength ?? 0;
   const etag = head.ETag ?? '';
   const stamp = `${dest}.etag`;
-  if (fs.existsSync(dest) && fs.statSync(dest).size === size && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === etag) {
+  if (fs.existsSync(dest) && fs.statSync(dest).size === bytes && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === etag) {
     options.output.out(`Using the downloaded copy of ${uri}: ${dest}`);
     return dest;
   }
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const partial = `${dest}.download`;
-  const showProgress = size >= (options.progressThresholdBytes ?? 8 * 1024 * 1024);
-  options.output.out(`Downloading ${uri} (${mib(size)}) to ${dest}`);
+  const showProgress = bytes >= (options.progressThresholdBytes ?? 8 * 1024 * 1024);
+  options.output.out(`Downloading ${uri} (${size(bytes)}) to ${dest}`);
   try {
     const res = await options.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     let done = 0;
@@ -78,17 +82,17 @@ export async function downloadModel(uri: string, options: DownloadOptions): Prom
     const progress = new Transform({
       transform(chunk: Buffer, _enc, callback) {
         done += chunk.length;
-        const tenth = size > 0 ? Math.floor((done / size) * 10) : 10;
+        const tenth = bytes > 0 ? Math.floor((done / bytes) * 10) : 10;
         if (showProgress && tenth > shownTenth) {
           shownTenth = tenth;
-          const line = `  ${String(tenth * 10).padStart(3)}% ${mib(done)} of ${mib(size)}`;
+          const line = `  ${String(tenth * 10).padStart(3)}% ${mib(done)} of ${mib(bytes)}`;
           if (options.output.write) options.output.write(`\r${line}${tenth >= 10 ? '\n' : ''}`); else options.output.out(line);
         }
         callback(undefined, chunk);
       },
     });
     await pipeline(res.Body as Readable, progress, fs.createWriteStream(partial));
-    if (done !== size) throw new Error(`received ${done} of ${size} bytes`);
+    if (done !== bytes) throw new Error(`received ${done} of ${bytes} bytes`);
   } catch (e) {
     fs.rmSync(partial, { force: true });
     throw new LocalModeError(`--model ${uri}: the download failed: ${e instanceof LocalModeError ? e.message : describeAwsError(e, what)}`);

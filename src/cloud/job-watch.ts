@@ -8,7 +8,7 @@
 import { DescribeEndpointCommand, DescribeTrainingJobCommand, DescribeTrainingJobResponse, DescribeTransformJobCommand, DescribeTransformJobResponse } from '@aws-sdk/client-sagemaker';
 import { AwsCaller, CloudClients } from './clients';
 import { linePrefix, LogTail, TailedLine, TRAINING_LOG_GROUP, TRANSFORM_LOG_GROUP } from './log-tail';
-import { MetricCollector } from '../local/private/metrics';
+import { MetricCollector } from '../local/private/training/metric-collector';
 
 /** Where the watchers print. */
 export interface Printer {

@@ -7,9 +7,11 @@ import * as path from 'path';
 import type { CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { main } from '../../src/cli/byoa';
 import { formatProgress, TransformProgressDisplay } from '../../src/cli/transform-progress';
+import { ClientFactory, defaultClientFactory } from '../../src/cloud/clients';
 import type { TransformProgress } from '../../src/local/local-types';
 import { modelTempDirs } from '../local/fixtures/serving/fixture';
 import { FIXTURES, leftoverContainers, makeAssembly, requireDocker, tarMember, TestAssembly, trainingRequest } from '../local/local-test-helpers';
+import { startS3Server } from '../support/s3-server';
 
 const REPO = path.join(__dirname, '..', '..');
 const CLI = path.join(REPO, 'src', 'cli', 'byoa.ts');
@@ -356,6 +358,41 @@ describe('byoa local transform', () => {
     expect(out).toContain(`Using model ${model}`);
     const outDir = /outputs: {5}(\S+) \(1 \.out file\)/.exec(out)![1];
     expect(JSON.parse(fs.readFileSync(path.join(outDir, 'in.csv.out'), 'utf8'))).toEqual({ 'model.txt': 'given by --model' });
+  });
+
+  test('GIVEN --model s3://... of a real S3-compatible server WHEN transform THEN the model is downloaded into the work dir and served (exit 0)', async () => {
+    // GIVEN
+    const a = servingPipeline({ transformInput: { 'in.csv': 'x\n' }, transformEnv: { FIXTURE_MODE: 'model' } });
+    const s3 = await startS3Server();
+    try {
+      await s3.createBucket('cloud-models');
+      await s3.put('cloud-models', 'training/job-1/output/model.tar.gz', fs.readFileSync(modelArchive(path.join(work, 's3-model'), 'trained in the cloud')));
+      const workdir = path.join(work, 'tf-s3');
+      const regions: string[] = [];
+      const clientFactory: ClientFactory = (target) => {
+        regions.push(target.region);
+        return { ...defaultClientFactory(target), s3: s3.client(target.region) };
+      };
+      // WHEN
+      const c = capture();
+      const code = await main(['local', 'transform', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir, '--region', 'eu-central-1',
+        '--model', 's3://cloud-models/training/job-1/output/model.tar.gz'], c.output, { clientFactory });
+      // THEN
+      expect(c.err.filter(l => !l.startsWith('byoa: '))).toEqual([]);
+      expect(code).toBe(0);
+      expect(regions).toEqual(['eu-central-1']);
+      const downloaded = path.join(workdir, 'models', 'cloud-models', 'training', 'job-1', 'output', 'model.tar.gz');
+      expect(c.out).toContain(`Using model ${downloaded} (from s3://cloud-models/training/job-1/output/model.tar.gz)`);
+      const outDir = /outputs: {5}(\S+) \(1 \.out file\)/.exec(c.out.join('\n'))![1];
+      expect(JSON.parse(fs.readFileSync(path.join(outDir, 'in.csv.out'), 'utf8'))).toEqual({ 'model.txt': 'trained in the cloud' });
+      // and a missing object is a clear error (exit 1)
+      const missing = capture();
+      expect(await main(['local', 'transform', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir, '--region', 'eu-central-1',
+        '--model', 's3://cloud-models/nope/model.tar.gz'], missing.output, { clientFactory })).toBe(1);
+      expect(missing.err.join('\n')).toMatch(/--model s3:\/\/cloud-models\/nope\/model.tar.gz: no such object in bucket cloud-models/);
+    } finally {
+      await s3.close();
+    }
   });
 
   test('GIVEN several training jobs in the work dir WHEN transform without --model THEN the newest completed one of this pipeline is used', async () => {
