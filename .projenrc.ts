@@ -85,6 +85,11 @@ project.addTask('bench:local', {
   exec: 'ts-node --transpile-only --project test/tsconfig.json bench/local.ts',
   receiveArgs: true,
 });
+project.addTask('generate:images', {
+  description: 'Regenerate src/image/private/image-table.generated.ts from ../shared/data/sagemaker-image-uris.json (or the path given)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/generate-image-table.ts',
+  receiveArgs: true,
+});
 project.addTask('bench:synth', {
   description: 'Measure cdk synth time and memory against hand-written stepfunctions-tasks',
   exec: 'ts-node --transpile-only --project test/tsconfig.json bench/synth.ts',

@@ -13,3 +13,6 @@ export * from './hosting/model-data';
 export * from './hosting/realtime-endpoint';
 export * from './monitoring';
 export * from './local';
+export * from './image/framework';
+export * from './image/built-in-algorithm';
+export * from './code/source-code';

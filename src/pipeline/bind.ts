@@ -1,8 +1,12 @@
 import type { CreateTrainingJobRequest, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CODE_CHANNEL_DIRECTORY, ScriptTraining, UNRESOLVED_REGION } from '../code/private/script-mode';
+import { BoundSourceCode } from '../code/source-code';
+import { Framework } from '../image/framework';
 import { grantReadPrefix } from '../private/grants';
 import { TrainingProps } from '../training/training-props';
 import { renderTrainingJob } from '../training/training-request';
@@ -29,6 +33,19 @@ export interface BindContext {
   /** Key prefix under which asset inputs are extracted in `outputBucket`. */
   readonly inputsPrefix: string;
   readonly localMode: boolean;
+  /** Script mode: the framework whose container runs `training.code` (TensorFlow gets `model_dir`). */
+  readonly framework?: Framework;
+}
+
+/** A bound training request, and its bound code in script mode. */
+export interface BoundTraining extends BoundRequest<CreateTrainingJobRequest> {
+  readonly code?: BoundSourceCode;
+}
+
+/** The local rendering's region: the stack's when concrete, else a placeholder local mode replaces. */
+export function localRegion(scope: Construct): string {
+  const region = Stack.of(scope).region;
+  return Token.isUnresolved(region) ? UNRESOLVED_REGION : region;
 }
 
 /** Network settings of a job or model, from a VPC and optional security groups. */
@@ -50,7 +67,7 @@ export function vpcSettings(
  * Stages a training job's inputs, grants read access, and renders its request
  * for both backends.
  */
-export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindContext): BoundRequest<CreateTrainingJobRequest> {
+export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindContext): BoundTraining {
   const locations = props.channels.map((channel, i) => channel.input._source.bind(scope, `Channel${i}`, {
     grantee: ctx.grantee,
     stagingBucket: ctx.outputBucket,
@@ -80,9 +97,25 @@ export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindCo
     checkpointUri: props.checkpoint ? `s3://${props.checkpoint.bucket.bucketName}/${checkpointPrefix}` : undefined,
     ...network,
   };
+  const code = props.code?._bind(scope, ctx.localMode ? undefined : ctx.grantee);
+  const script = (local: boolean): ScriptTraining | undefined => {
+    if (!code) return undefined;
+    const uri = local ? code.localUri : code.s3Uri;
+    const isolated = props.enableNetworkIsolation ?? false;
+    return {
+      entryPoint: code.entryPoint,
+      submitDirectory: isolated ? `${CODE_CHANNEL_DIRECTORY}/${code.fileName}` : uri,
+      codeChannelUri: isolated ? uri : undefined,
+      jobName: ctx.jobName,
+      region: local ? localRegion(scope) : Stack.of(scope).region,
+      // The cloud value's job name is set per execution by the training step.
+      modelDir: ctx.framework?._traits.tensorflow ? (local ? '/opt/ml/model' : `${ctx.outputPath}${ctx.jobName}/model`) : undefined,
+    };
+  };
   return {
-    cloud: renderTrainingJob(props, { ...common, channelUris: locations.map(l => l.s3Uri) }),
-    local: renderTrainingJob(props, { ...common, channelUris: locations.map(l => l.localUri) }),
+    cloud: renderTrainingJob(props, { ...common, channelUris: locations.map(l => l.s3Uri), script: script(false) }),
+    local: renderTrainingJob(props, { ...common, channelUris: locations.map(l => l.localUri), script: script(true) }),
+    code,
   };
 }
 

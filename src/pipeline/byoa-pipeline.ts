@@ -6,15 +6,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { bindTraining, bindTransform } from './bind';
+import { bindTraining, bindTransform, localRegion } from './bind';
+import { ScriptPlan, scriptPlan, validateScriptPlan } from './private/script-plan';
 import { CreateModelStep, DeployEndpointStep, JobNameStep, TrainingStep, TransformStep } from './steps';
+import { jsonEncode, REPACKED_CODE_DIRECTORY, scriptModelEnvironment } from '../code/private/script-mode';
+import { BoundSourceCode, SourceCode } from '../code/source-code';
 import { EndpointProps } from '../hosting/endpoint-props';
 import { endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment, variantName } from '../hosting/endpoint-request';
 import { AlgorithmImage } from '../image/algorithm-image';
+import { ImageUse } from '../image/framework';
 import { PipelineMonitoring, PipelineMonitoringOptions } from '../monitoring/pipeline-monitoring';
 import { grantSageMakerLogsAndMetrics } from '../private/grants';
 import { NagSuppression, suppressNag } from '../private/nag';
-import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
+import { CodeSpec, RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
 import { Problems } from '../private/validation';
 import { MetricDefinition, TrainingProps } from '../training/training-props';
 import { validateTraining } from '../training/training-request';
@@ -28,8 +32,29 @@ const PREFIX_PATTERN = /^[a-z0-9](-*[a-z0-9])*$/;
 
 /** Props of a {@link ByoaPipeline}. */
 export interface ByoaPipelineProps {
-  /** The algorithm's Docker image (training and inference). */
+  /**
+   * The algorithm's Docker image: the training image, and the model's image
+   * unless `inferenceImage` is given. A framework image
+   * (`AlgorithmImage.fromFramework`) gives the model the framework's
+   * inference image (`*-inference` for PyTorch, TensorFlow and MXNet).
+   */
   readonly image: AlgorithmImage;
+  /**
+   * The model's image (endpoint and batch transform), when it is not the
+   * training image: SageMaker's "one image for training and hosting, or
+   * separate images".
+   * @default - `image` (for a framework image: the framework's inference image)
+   */
+  readonly inferenceImage?: AlgorithmImage;
+  /**
+   * The model's code in script mode: the serving functions (`model_fn`,
+   * `input_fn`, `predict_fn`, `output_fn`). PyTorch and MXNet models, and
+   * TensorFlow models with code, are repacked by a step of the state
+   * machine: the code goes under `code/` of a new `model.tar.gz`.
+   * TensorFlow Serving loads only `code/inference.py`.
+   * @default - the training code (`training.code`); for TensorFlow none (the SavedModel is served as it is)
+   */
+  readonly inferenceCode?: SourceCode;
   /** The training job. */
   readonly training: TrainingProps;
   /**
@@ -161,22 +186,29 @@ export class ByoaPipeline extends Construct {
     if (props.endpoint) {
       this.endpointName = props.endpoint.endpointName ?? this.namePrefix;
     }
-    validate(this, props);
+    const plan = scriptPlan(props);
+    validate(this, props, plan);
 
     const outputPrefix = props.outputPrefix ?? '';
     const names = { jobName: this.namePrefix, modelName: this.namePrefix };
-    let spec: Omit<RunSpec, 'image' | 'version' | 'pipeline' | 'options'>;
+    let spec: Pick<RunSpec, 'training' | 'model' | 'endpointConfig' | 'transform'>;
     let cloud: RunSpec['cloud'];
     let imageUri: string;
+    let trainingCode: BoundSourceCode | undefined;
+    let inferenceCode: BoundSourceCode | undefined;
 
     if (this.localMode) {
       Annotations.of(this).addInfo(`${this.node.path} is in local mode: it creates no SageMaker, Step Functions or IAM resources. Run it with \`byoa local run ${this.node.path}\` after \`cdk synth\`.`);
       imageUri = `${this.namePrefix}:local`;
       const roleArn = `arn:aws:iam::${concrete(stack.account) ?? '000000000000'}:role/byoa-local-mode`;
-      const ctx = { jobName: names.jobName, roleArn, imageUri, outputPath: 'file://output/', inputsPrefix: `${outputPrefix}inputs/`, localMode: true };
+      const ctx = { jobName: names.jobName, roleArn, imageUri, outputPath: 'file://output/', inputsPrefix: `${outputPrefix}inputs/`, localMode: true, framework: plan.framework };
+      const training = bindTraining(this, props.training, ctx);
+      trainingCode = training.code;
+      inferenceCode = plan.inferenceCode === props.training.code ? training.code : plan.inferenceCode?._bind(this);
+      const environment = modelEnvironment(plan, inferenceCode, inferenceCode?.localUri, localRegion(this), props.modelEnvironment);
       spec = {
-        training: bindTraining(this, props.training, ctx).local,
-        model: renderModel({ roleArn, imageUri, environment: props.modelEnvironment, enableNetworkIsolation: props.training.enableNetworkIsolation }),
+        training: training.local,
+        model: renderModel({ roleArn, imageUri, environment, enableNetworkIsolation: props.training.enableNetworkIsolation }),
         endpointConfig: props.endpoint ? renderEndpointConfig(props.endpoint, {}) : undefined,
         transform: props.batchTransform ? bindTransform(this, props.batchTransform, { ...ctx, modelName: names.modelName }).local : undefined,
       };
@@ -197,7 +229,8 @@ export class ByoaPipeline extends Construct {
         serverAccessLogsPrefix: props.serverAccessLogsBucket ? (props.serverAccessLogsPrefix ?? `${this.namePrefix}/`) : undefined,
       });
       this._outputBucket = bucket;
-      imageUri = props.image.bind(this, role).imageUri;
+      imageUri = props.image.bind(this, role, { use: ImageUse.TRAINING, instanceType: plan.trainingInstanceType }).imageUri;
+      const modelImageUri = plan.inferenceImage.bind(this, role, { use: ImageUse.INFERENCE, instanceType: plan.inferenceInstanceType }).imageUri;
       grantExecutionRole(role, bucket, outputPrefix, props);
 
       const stepProps = { role, namePrefix: this.namePrefix };
@@ -213,12 +246,15 @@ export class ByoaPipeline extends Construct {
         outputPath: `${base}training/`,
         stagingBucket: bucket,
         inputsPrefix: `${outputPrefix}inputs/`,
+        framework: plan.framework,
       });
+      trainingCode = training._request.code;
+      inferenceCode = plan.inferenceCode === props.training.code ? trainingCode : plan.inferenceCode?._bind(this, role);
       let chain: sfn.Chain = new JobNameStep(this, 'Name the jobs', { namePrefix: this.namePrefix }).next(training);
       const model = new CreateModelStep(this, 'Model', {
         ...stepProps,
-        imageUri,
-        environment: props.modelEnvironment,
+        imageUri: modelImageUri,
+        environment: modelEnvironment(plan, inferenceCode, inferenceCode?.s3Uri, stack.region, props.modelEnvironment),
         enableNetworkIsolation: props.training.enableNetworkIsolation,
         training: trainingProps,
       });
@@ -278,17 +314,42 @@ export class ByoaPipeline extends Construct {
       };
     }
 
+    const trainingImageSpec = props.image._runSpec(this, { use: ImageUse.TRAINING, instanceType: plan.trainingInstanceType });
+    const inferenceImageSpec = plan.inferenceImage._runSpec(this, { use: ImageUse.INFERENCE, instanceType: plan.inferenceInstanceType });
     const runSpec: RunSpec = {
       version: 1,
       pipeline: this.node.path,
       region: concrete(stack.region),
       account: concrete(stack.account),
-      image: props.image._runSpec(this),
+      image: trainingImageSpec,
+      inferenceImage: JSON.stringify(inferenceImageSpec) === JSON.stringify(trainingImageSpec) ? undefined : inferenceImageSpec,
+      code: codeSpec(trainingCode),
+      inferenceCode: codeSpec(inferenceCode),
+      repack: plan.repack || undefined,
+      framework: plan.framework ? {
+        name: plan.framework.name,
+        version: trainingImageSpec.kind === 'sagemaker' ? trainingImageSpec.version : undefined,
+        pythonVersion: trainingImageSpec.kind === 'sagemaker' ? trainingImageSpec.pythonVersion : undefined,
+      } : undefined,
       options: { localMode: this.localMode, smEnvironment: props.training.smEnvironment ?? false },
       ...spec,
-      training: { ...spec.training, TrainingJobName: names.jobName },
+      training: {
+        ...spec.training,
+        TrainingJobName: names.jobName,
+        HyperParameters: trainingCode
+          ? { ...spec.training.HyperParameters, sagemaker_job_name: jsonEncode(names.jobName) }
+          : spec.training.HyperParameters,
+      },
       transform: spec.transform ? { ...spec.transform, TransformJobName: names.jobName, ModelName: names.modelName } : undefined,
-      model: { ...spec.model, ModelName: names.modelName },
+      model: {
+        ...spec.model,
+        ModelName: names.modelName,
+        // The code's staged location and the placeholder region, as in the training request.
+        PrimaryContainer: {
+          ...spec.model.PrimaryContainer,
+          Environment: modelEnvironment(plan, inferenceCode, inferenceCode?.localUri, localRegion(this), props.modelEnvironment),
+        },
+      },
       endpointConfig: spec.endpointConfig
         ? {
           ...spec.endpointConfig,
@@ -335,8 +396,9 @@ export class ByoaPipeline extends Construct {
   }
 }
 
-function validate(pipeline: ByoaPipeline, props: ByoaPipelineProps): void {
+function validate(pipeline: ByoaPipeline, props: ByoaPipelineProps, plan: ScriptPlan): void {
   const problems = new Problems();
+  validateScriptPlan(problems, props, plan, concrete(Stack.of(pipeline).region));
   if (props.namePrefix !== undefined && !Token.isUnresolved(props.namePrefix)) {
     if (props.namePrefix.length > MAX_PREFIX_LENGTH || !PREFIX_PATTERN.test(props.namePrefix)) {
       problems.add('namePrefix', props.namePrefix, `1-${MAX_PREFIX_LENGTH} lower-case characters matching [a-z0-9](-*[a-z0-9])* (a UUID is appended to make job names of at most 63 characters)`);
@@ -379,6 +441,26 @@ function grantExecutionRole(role: iam.IRole, bucket: s3.IBucket, outputPrefix: s
       resources: ['*'],
     }));
   }
+}
+
+/**
+ * The model container's environment: in script mode the SDK's four
+ * `SAGEMAKER_*` variables (the code's location, or `/opt/ml/model/code` for a
+ * repacked model), then the user's `modelEnvironment`, which wins.
+ */
+function modelEnvironment(
+  plan: ScriptPlan,
+  code: BoundSourceCode | undefined,
+  codeUri: string | undefined,
+  region: string,
+  user: { [name: string]: string } | undefined,
+): { [name: string]: string } | undefined {
+  if (!code || codeUri === undefined) return user;
+  return { ...scriptModelEnvironment(code.entryPoint, plan.repack ? REPACKED_CODE_DIRECTORY : codeUri, region), ...user };
+}
+
+function codeSpec(code: BoundSourceCode | undefined): CodeSpec | undefined {
+  return code ? { entryPoint: code.entryPoint, location: code.localUri, sourceDirectory: code.sourceDirectory } : undefined;
 }
 
 function defaultPrefix(scope: Construct): string {

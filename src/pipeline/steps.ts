@@ -1,4 +1,4 @@
-import type { CreateEndpointConfigInput, CreateModelInput, CreateTrainingJobRequest, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
+import type { CreateEndpointConfigInput, CreateModelInput, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { Annotations, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,8 +7,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EndpointProps } from '../hosting/endpoint-props';
 import { renderEndpointConfig, renderModel, validateEndpoint, validateModelEnvironment } from '../hosting/endpoint-request';
+import { Framework } from '../image/framework';
 import { InstanceType } from '../instance-type';
-import { BindContext, bindTraining, bindTransform, BoundRequest, vpcSettings } from './bind';
+import { BindContext, bindTraining, bindTransform, BoundRequest, BoundTraining, vpcSettings } from './bind';
 import { failWithCaughtError, ERROR_PATH, jobFailureChain } from './failure';
 import { sagemakerArn } from '../private/arns';
 import { hasLocalStorage } from '../private/instance-types';
@@ -137,6 +138,12 @@ export interface TrainingStepProps extends DataJobStepProps {
   readonly training: TrainingProps;
   /** The algorithm image's URI (from `AlgorithmImage.bind`). */
   readonly imageUri: string;
+  /**
+   * Script mode (`training.code`): the framework whose container runs the
+   * code. TensorFlow gets the SDK's `model_dir` hyperparameter.
+   * @default - none
+   */
+  readonly framework?: Framework;
 }
 
 /**
@@ -149,7 +156,7 @@ export class TrainingStep extends sfn.StateMachineFragment {
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
   /** @internal */
-  public readonly _request: BoundRequest<CreateTrainingJobRequest>;
+  public readonly _request: BoundTraining;
 
   constructor(scope: Construct, id: string, props: TrainingStepProps) {
     super(scope, id);
@@ -157,12 +164,20 @@ export class TrainingStep extends sfn.StateMachineFragment {
     validateTraining(problems, props.training);
     problems.throwIfAny(this);
     warnVolumeKeyWithLocalStorage(this, 'training', props.training.instanceType ?? DEFAULT_TRAINING_INSTANCE_TYPE, props.training.volumeEncryptionKey);
-    this._request = bindTraining(this, props.training, bindContext(props, props.outputPath, props.stagingBucket));
+    this._request = bindTraining(this, props.training, { ...bindContext(props, props.outputPath, props.stagingBucket), framework: props.framework });
+    // Script mode: the SDK's job name and TensorFlow's model_dir name this execution's job (JSON-encoded).
+    const perExecution: { [field: string]: string } = {};
+    if (props.training.code) {
+      perExecution['HyperParameters.sagemaker_job_name'] = `States.Format('"{}"', ${STATE_PATHS.name})`;
+      if (props.framework?._traits.tensorflow) {
+        perExecution['HyperParameters.model_dir'] = `States.Format('"${props.outputPath}{}/model"', ${STATE_PATHS.name})`;
+      }
+    }
     const task = syncJobTask(this, 'Train', {
       kind: 'TrainingJob',
       namePrefix: props.namePrefix,
       comment: 'Trains the model and waits for the training job to end',
-      parameters: withPaths(this._request.cloud, { TrainingJobName: STATE_PATHS.name }),
+      parameters: withPaths(this._request.cloud, { TrainingJobName: STATE_PATHS.name, ...perExecution }),
       resultSelector: { 'TrainingJobName.$': '$.TrainingJobName', 'ModelArtifacts.$': '$.ModelArtifacts' },
       resultPath: STATE_PATHS.training,
       policies: [passRole(props.role)],

@@ -37,8 +37,26 @@ export interface RunSpec {
   readonly region?: string;
   /** The stack's account when it is concrete. */
   readonly account?: string;
-  /** Where the algorithm image comes from. */
+  /** Where the algorithm image comes from (the training image). */
   readonly image: ImageSpec;
+  /**
+   * The model's image (endpoints and batch transform) when it is not
+   * `image`: a framework's `*-inference` image, or `inferenceImage`.
+   * Absent: the model uses `image`.
+   */
+  readonly inferenceImage?: ImageSpec;
+  /** Script mode: the training code. Absent: the image runs on its own. */
+  readonly code?: CodeSpec;
+  /** The model's code (script mode). Absent: the model has no code of its own. */
+  readonly inferenceCode?: CodeSpec;
+  /**
+   * Whether the model artifact is repacked before the model is created:
+   * `inferenceCode`'s files go under `code/` of a new `model.tar.gz`, and
+   * the model's `SAGEMAKER_SUBMIT_DIRECTORY` is `/opt/ml/model/code`.
+   */
+  readonly repack?: boolean;
+  /** The framework of a script-mode pipeline and its resolved versions. */
+  readonly framework?: FrameworkSpec;
   /** Options of the pipeline that change what local mode does. */
   readonly options: RunSpecOptions;
   /** CreateTrainingJob request. */
@@ -88,7 +106,55 @@ export interface RunSpecOptions {
   readonly smEnvironment: boolean;
 }
 
-export type ImageSpec = AssetImageSpec | RepositoryImageSpec;
+/** A framework and its resolved version. */
+export interface FrameworkSpec {
+  /** Name in the image table: `sklearn`, `xgboost`, `pytorch`, `tensorflow`, `mxnet`. */
+  readonly name: string;
+  /** The resolved version (`1.2-1`, `2.19.0`); absent for an extended image (`fromAsset` with `framework`). */
+  readonly version?: string;
+  readonly pythonVersion?: string;
+}
+
+/**
+ * Script-mode code: a `sourcedir.tar.gz` (a gzip tar of the source
+ * directory's contents) and the entry point in it.
+ */
+export interface CodeSpec {
+  /** The script, relative to the source directory (`train.py`). */
+  readonly entryPoint: string;
+  /**
+   * The tarball: `file://asset.<hash>.gz` (relative to the cloud assembly)
+   * for `SourceCode.fromAsset`, `s3://bucket/key` for `fromBucket` with a
+   * concrete bucket name, else `unresolved://<construct path>/<key>`.
+   */
+  readonly location: string;
+  /** `SourceCode.fromAsset` only: the source directory on the machine that ran `cdk synth`. */
+  readonly sourceDirectory?: string;
+}
+
+export type ImageSpec = AssetImageSpec | RepositoryImageSpec | SageMakerImageSpec;
+
+/** A SageMaker framework or built-in algorithm image. */
+export interface SageMakerImageSpec {
+  readonly kind: 'sagemaker';
+  /** Full URI when the stack's region is concrete, else `unresolved://sagemaker/<repository>:<tag>`. */
+  readonly imageUri: string;
+  /** The stack's region, when concrete. */
+  readonly region?: string;
+  /** The registry account of `region`, when concrete. */
+  readonly registryId?: string;
+  /** Repository, for example `sagemaker-scikit-learn`. */
+  readonly repository: string;
+  /** Tag, for example `1.2-1-cpu-py3`. */
+  readonly tag: string;
+  /** Registry account of every region that has the image (`sagemakerImageUri(spec, region)` builds a URI). */
+  readonly registries: { readonly [region: string]: string };
+  /** The framework's name, for framework images. */
+  readonly framework?: string;
+  /** The resolved version. */
+  readonly version: string;
+  readonly pythonVersion?: string;
+}
 
 /** An image built from a Dockerfile asset staged in the cloud assembly. */
 export interface AssetImageSpec {

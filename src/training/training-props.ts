@@ -2,6 +2,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { SourceCode } from '../code/source-code';
 import { InstanceType } from '../instance-type';
 import { CompressionType, InputMode, RecordWrapperType, S3DataDistribution, S3DataType } from './enums';
 import { TrainingInput } from './training-input';
@@ -80,6 +81,18 @@ export interface CheckpointLocation {
 export interface TrainingProps {
   /** Input channels, 1 to 20, names unique. */
   readonly channels: TrainingChannel[];
+  /**
+   * Script mode: the code a SageMaker framework container runs
+   * (`AlgorithmImage.fromFramework`, or an image that extends one). The
+   * request then gets the SDK's `sagemaker_program`,
+   * `sagemaker_submit_directory`, `sagemaker_container_log_level`,
+   * `sagemaker_job_name` and `sagemaker_region` hyperparameters (TensorFlow
+   * also `model_dir`), and every hyperparameter is JSON-encoded as the SDK
+   * sends it (`"gini"` arrives as `"\"gini\""`). With
+   * `enableNetworkIsolation`, the code goes in as a channel named `code`.
+   * @default - no code: the image runs on its own
+   */
+  readonly code?: SourceCode;
   /**
    * Hyperparameters. Values may be strings, numbers or booleans; SageMaker
    * only takes strings, so they are rendered once, in one place, for the cloud

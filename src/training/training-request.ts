@@ -1,9 +1,10 @@
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { CODE_CHANNEL, ScriptTraining, scriptHyperparameters } from '../code/private/script-mode';
 import { InstanceType } from '../instance-type';
 import { CompressionType, InputMode, RecordWrapperType, S3DataDistribution, S3DataType } from './enums';
-import { renderHyperparameters, validateHyperparameters } from './hyperparameters';
+import { HyperparameterEncoding, renderHyperparameters, validateHyperparameters } from './hyperparameters';
 import { TrainingProps } from './training-props';
 import { allowedInstanceTypes, describeAllowedInstanceTypes } from '../private/instance-types';
 import { DEFAULT_MAX_RUNTIME_SECONDS } from '../private/sagemaker-limits';
@@ -28,6 +29,13 @@ export interface TrainingRequestContext {
   readonly checkpointUri?: string;
   readonly subnetIds?: string[];
   readonly securityGroupIds?: string[];
+  /** Script mode: the code and what the SDK's hyperparameters say. */
+  readonly script?: ScriptTraining;
+}
+
+/** Script mode JSON-encodes every hyperparameter, as the SDK does. */
+export function hyperparameterEncoding(props: TrainingProps): HyperparameterEncoding {
+  return props.code ? 'json' : 'plain';
 }
 
 /** Checks a training definition against SageMaker's `CreateTrainingJob` limits. */
@@ -53,7 +61,8 @@ export function validateTraining(problems: Problems, props: TrainingProps, prefi
   });
   problems.checkOneOf(`${prefix}.inputMode`, props.inputMode, Object.values(InputMode));
 
-  validateHyperparameters(problems, `${prefix}.hyperparameters`, props.hyperparameters);
+  validateHyperparameters(problems, `${prefix}.hyperparameters`, props.hyperparameters, hyperparameterEncoding(props));
+  if (props.code) validateScriptTraining(problems, prefix, props);
   validateMetricDefinitions(problems, `${prefix}.metricDefinitions`, props.metricDefinitions ?? []);
 
   checkInstanceType(problems, `${prefix}.instanceType`, props.instanceType, 'training');
@@ -88,10 +97,27 @@ export function validateTraining(problems: Problems, props: TrainingProps, prefi
   problems.checkKeyPrefix(`${prefix}.checkpoint.keyPrefix`, props.checkpoint?.keyPrefix);
 
   if (props.smEnvironment) {
-    const hps = renderHyperparameters(props.hyperparameters);
+    const hps = renderHyperparameters(props.hyperparameters, hyperparameterEncoding(props));
     const env = smEnvironment(props.channels.map(c => c.channelName), hps, props.instanceCount ?? 1);
     validateSmEnvironment(problems, `${prefix}.smEnvironment`, env, props.environment ?? {});
     problems.checkMap(`${prefix}.environment (with smEnvironment)`, { ...props.environment, ...env }, { maxEntries: 100, maxKeyLength: 512, maxValueLength: 512 });
+  }
+}
+
+/** Script mode: the code, the names the SDK reserves, and room for the `code` channel. */
+function validateScriptTraining(problems: Problems, prefix: string, props: TrainingProps): void {
+  props.code!._validate(problems, `${prefix}.code`);
+  const reserved = Object.keys(props.hyperparameters ?? {}).filter(k => k.startsWith('sagemaker_') || k === 'model_dir');
+  for (const name of reserved) {
+    problems.addMessage(`${prefix}.hyperparameters.${name}`, 'is set by the library in script mode (training.code); allowed: names that do not start with "sagemaker_" and are not "model_dir"');
+  }
+  if (props.enableNetworkIsolation) {
+    if (props.channels.some(c => c.channelName === CODE_CHANNEL)) {
+      problems.addMessage(`${prefix}.channels`, `a channel named "${CODE_CHANNEL}" carries the code in script mode with enableNetworkIsolation; allowed: other channel names`);
+    }
+    if (props.channels.length > 19) {
+      problems.addMessage(`${prefix}.channels`, `has ${props.channels.length} channels; allowed: 1 to 19 in script mode with enableNetworkIsolation (the "${CODE_CHANNEL}" channel is the 20th)`);
+    }
   }
 }
 
@@ -130,11 +156,13 @@ export function captureGroups(regex: string): number | undefined {
 
 /** Renders the `CreateTrainingJob` request: the one function both backends read. */
 export function renderTrainingJob(props: TrainingProps, ctx: TrainingRequestContext): CreateTrainingJobRequest {
-  const hyperparameters = renderHyperparameters(props.hyperparameters);
+  const userHyperparameters = renderHyperparameters(props.hyperparameters, hyperparameterEncoding(props));
+  // The SDK's own hyperparameters reach neither the script's arguments nor SM_HP_*.
+  const hyperparameters = { ...userHyperparameters, ...(ctx.script ? scriptHyperparameters(ctx.script) : {}) };
   const instanceCount = props.instanceCount ?? 1;
   const environment = {
     ...props.environment,
-    ...(props.smEnvironment ? smEnvironment(props.channels.map(c => c.channelName), hyperparameters, instanceCount) : {}),
+    ...(props.smEnvironment ? smEnvironment(props.channels.map(c => c.channelName), userHyperparameters, instanceCount) : {}),
   };
   const maxRuntime = renderSeconds(props.maxRuntime) ?? DEFAULT_MAX_RUNTIME_SECONDS;
   return {
@@ -163,7 +191,20 @@ export function renderTrainingJob(props: TrainingProps, ctx: TrainingRequestCont
       CompressionType: channel.compressionType ?? CompressionType.NONE,
       RecordWrapperType: channel.recordWrapperType ?? RecordWrapperType.NONE,
       InputMode: channel.inputMode,
-    })),
+    })).concat(ctx.script?.codeChannelUri !== undefined ? [{
+      ChannelName: CODE_CHANNEL,
+      DataSource: {
+        S3DataSource: {
+          S3DataType: S3DataType.S3_PREFIX,
+          S3Uri: ctx.script.codeChannelUri,
+          S3DataDistributionType: S3DataDistribution.FULLY_REPLICATED,
+        },
+      },
+      ContentType: undefined,
+      CompressionType: CompressionType.NONE,
+      RecordWrapperType: RecordWrapperType.NONE,
+      InputMode: InputMode.FILE,
+    }] : []),
     OutputDataConfig: {
       S3OutputPath: ctx.outputPath,
       KmsKeyId: ctx.outputKmsKeyId,

@@ -1,0 +1,168 @@
+/**
+ * Generates the library's own table of SageMaker's framework and built-in
+ * algorithm images, `src/image/private/image-table.generated.ts`, from the
+ * facts file `../shared/data/sagemaker-image-uris.json` (extracted from the
+ * SageMaker Python SDK's `image_uri_config/*.json`). Only what the library
+ * needs is kept: per image, for training and for inference, the version
+ * aliases and, per version, the repository, the processors, the Python
+ * versions, the container version and which registry map it uses; plus the
+ * registry maps (region -> account) and the partition domains.
+ *
+ * Left out on purpose: the `inference_graviton` scopes (Graviton images have
+ * their own tag rules the facts do not cover).
+ *
+ *   npx ts-node scripts/generate-image-table.ts [FACTS_JSON] [--out FILE] [--check]
+ *
+ * `--check` writes nothing and exits 1 when the committed table is not what
+ * the facts file generates (the unit test does the same).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+export const DEFAULT_FACTS = path.join(REPO_ROOT, '..', 'shared', 'data', 'sagemaker-image-uris.json');
+export const TABLE_FILE = path.join(REPO_ROOT, 'src', 'image', 'private', 'image-table.generated.ts');
+
+/** One version of one image and scope in the generated table. */
+interface VersionOut {
+  /** Repository name (absent when it depends on the Python version: `byPy`). */
+  r?: string;
+  /** Registry map id (absent with `byPy`). */
+  m?: string;
+  /** Processors (absent: the tag has no processor part). */
+  p?: string[];
+  /** Python versions (absent: the tag has no Python part). */
+  py?: string[];
+  /** Container version per processor (last tag part). */
+  c?: { [processor: string]: string };
+  /** Versions whose repository depends on the Python version. */
+  byPy?: { [py: string]: { r: string; m: string } };
+}
+
+interface ScopeOut {
+  aliases?: { [alias: string]: string };
+  versions: { [version: string]: VersionOut };
+}
+
+/** Sorted copy of an object's entries, so the output never depends on key order. */
+function sorted<T>(o: { [k: string]: T }): { [k: string]: T } {
+  return Object.fromEntries(Object.keys(o).sort().map(k => [k, o[k]]));
+}
+
+function scopeOut(scope: any, where: string): ScopeOut {
+  const versions: { [v: string]: VersionOut } = {};
+  for (const [version, facts] of Object.entries<any>(scope.versions ?? {})) {
+    const processors: string[] | undefined = facts.processors ?? scope.processors;
+    let out: VersionOut;
+    if (facts.repository) {
+      out = { r: facts.repository, m: facts.registries };
+    } else {
+      // Versions whose repository differs per Python version ({ py2: {...}, py3: {...} }).
+      const byPy = Object.entries<any>(facts).filter(([k, v]) => /^py\d+$/.test(k) && v?.repository);
+      if (byPy.length === 0) throw new Error(`${where} ${version}: no repository`);
+      out = { byPy: Object.fromEntries(byPy.sort(([a], [b]) => a.localeCompare(b)).map(([py, v]) => [py, { r: v.repository, m: v.registries }])) };
+    }
+    if (processors?.length) out.p = [...processors];
+    const py: string[] | undefined = facts.py_versions ?? (out.byPy ? Object.keys(out.byPy) : undefined);
+    if (py?.length) out.py = [...py];
+    if (facts.container_version) out.c = sorted(facts.container_version);
+    versions[version] = out;
+  }
+  const result: ScopeOut = { versions };
+  if (scope.version_aliases && Object.keys(scope.version_aliases).length) result.aliases = sorted(scope.version_aliases);
+  return result;
+}
+
+/** The table (as data) from the facts. */
+export function buildImageTable(facts: any): any {
+  const images: { [name: string]: { training?: ScopeOut; inference?: ScopeOut } } = {};
+  for (const name of Object.keys(facts.images).sort()) {
+    const image = facts.images[name];
+    if (Array.isArray(image.scope)) {
+      // One image for both uses (the built-in algorithms).
+      const shared = scopeOut(image, name);
+      images[name] = {};
+      if (image.scope.includes('training')) images[name].training = shared;
+      if (image.scope.includes('inference')) images[name].inference = shared;
+    } else {
+      images[name] = {};
+      if (image.training) images[name].training = scopeOut(image.training, `${name} training`);
+      if (image.inference) images[name].inference = scopeOut(image.inference, `${name} inference`);
+    }
+  }
+  const registries: { [id: string]: { [region: string]: string } } = {};
+  for (const id of Object.keys(facts.registryMaps).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
+    registries[id] = sorted(facts.registryMaps[id]);
+  }
+  return { domains: facts.ecrDomains, registries, images };
+}
+
+/** The TypeScript source of the table. */
+export function renderImageTable(facts: any): string {
+  const table = buildImageTable(facts);
+  const lines: string[] = [];
+  lines.push('// Generated by scripts/generate-image-table.ts from ../shared/data/sagemaker-image-uris.json. Do not edit:');
+  lines.push('// run `npx projen generate:images` (see the README, "Adding a SageMaker image version").');
+  lines.push(`// Facts source: ${facts.source}`);
+  lines.push('/* eslint-disable */');
+  lines.push("import type { ImageTable } from './image-table';");
+  lines.push('');
+  lines.push('export const IMAGE_TABLE: ImageTable = {');
+  lines.push(`  domains: ${JSON.stringify(table.domains)},`);
+  lines.push('  registries: {');
+  for (const [id, map] of Object.entries(table.registries)) {
+    lines.push(`    ${JSON.stringify(id)}: ${JSON.stringify(map)},`);
+  }
+  lines.push('  },');
+  lines.push('  images: {');
+  for (const [name, scopes] of Object.entries<any>(table.images)) {
+    lines.push(`    ${JSON.stringify(name)}: {`);
+    for (const use of ['training', 'inference']) {
+      const scope = scopes[use];
+      if (!scope) continue;
+      lines.push(`      ${use}: {`);
+      if (scope.aliases) lines.push(`        aliases: ${JSON.stringify(scope.aliases)},`);
+      lines.push('        versions: {');
+      for (const [version, facts] of Object.entries(scope.versions)) {
+        lines.push(`          ${JSON.stringify(version)}: ${JSON.stringify(facts)},`);
+      }
+      lines.push('        },');
+      lines.push('      },');
+    }
+    lines.push('    },');
+  }
+  lines.push('  },');
+  lines.push('};');
+  lines.push('');
+  return lines.join('\n');
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { out: { type: 'string' }, check: { type: 'boolean' } },
+  });
+  const factsFile = path.resolve(positionals[0] ?? DEFAULT_FACTS);
+  const out = path.resolve(values.out ?? TABLE_FILE);
+  if (!fs.existsSync(factsFile)) {
+    process.stderr.write(`generate-image-table: the facts file ${factsFile} does not exist; pass its path as the first argument\n`);
+    process.exit(2);
+  }
+  const text = renderImageTable(JSON.parse(fs.readFileSync(factsFile, 'utf8')));
+  if (values.check) {
+    const current = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+    if (current !== text) {
+      process.stderr.write(`generate-image-table: ${path.relative(process.cwd(), out)} is not current with ${factsFile}; run \`npx projen generate:images\`\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`${path.relative(process.cwd(), out)} is current\n`);
+    return;
+  }
+  fs.writeFileSync(out, text);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), out)}\n`);
+}
+
+if (require.main === module) {
+  main();
+}
