@@ -21,17 +21,29 @@ export function printLine(output: Printer, line: TailedLine): void {
   output.out(`${linePrefix(line.jobName, line.host)} ${line.message}`);
 }
 
+/** A SageMaker job and the log streams of its hosts. */
+abstract class JobWatch {
+  protected readonly tail: LogTail;
+
+  constructor(
+    protected readonly clients: CloudClients,
+    protected readonly caller: AwsCaller,
+    protected readonly output: Printer,
+    public readonly jobName: string,
+    logGroup: string,
+  ) {
+    this.tail = new LogTail(clients, caller, logGroup, jobName);
+  }
+}
+
 /** A training job: secondary status transitions, log lines of every host, metrics. */
-export class TrainingWatch {
+export class TrainingWatch extends JobWatch {
   public description?: DescribeTrainingJobResponse;
-  private readonly tail: LogTail;
   private metrics?: MetricCollector;
   private transitionsShown = 0;
 
-  constructor(
-    private readonly clients: CloudClients, private readonly caller: AwsCaller, private readonly output: Printer, public readonly jobName: string,
-  ) {
-    this.tail = new LogTail(clients, caller, TRAINING_LOG_GROUP, jobName);
+  constructor(clients: CloudClients, caller: AwsCaller, output: Printer, jobName: string) {
+    super(clients, caller, output, jobName, TRAINING_LOG_GROUP);
   }
 
   public async poll(): Promise<void> {
@@ -59,16 +71,13 @@ export class TrainingWatch {
 }
 
 /** A batch transform job: status changes and log lines. */
-export class TransformWatch {
+export class TransformWatch extends JobWatch {
   public description?: DescribeTransformJobResponse;
-  private readonly tail: LogTail;
   private lastStatus?: string;
   private lastReport = 0;
 
-  constructor(
-    private readonly clients: CloudClients, private readonly caller: AwsCaller, private readonly output: Printer, public readonly jobName: string,
-  ) {
-    this.tail = new LogTail(clients, caller, TRANSFORM_LOG_GROUP, jobName);
+  constructor(clients: CloudClients, caller: AwsCaller, output: Printer, jobName: string) {
+    super(clients, caller, output, jobName, TRANSFORM_LOG_GROUP);
   }
 
   public async poll(now: number): Promise<void> {

@@ -5,36 +5,26 @@ import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeEndpointCommand, DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, GetExecutionHistoryCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
-  awsError, deployedStack, ENDPOINT, EXECUTION_ARN, FakeClock, interrupt, JOB, LOCAL_PIPELINE, mocks, PIPELINE, REGION, resetMocks, runCli,
+  awsError, deployedStack, ENDPOINT, EXECUTION_ARN, interrupt, JOB, LOCAL_PIPELINE, mocks, PIPELINE, REGION, runCli,
   scriptEndpoint, scriptExecution, scriptLogs, scriptTrainingJob, scriptTransformJob, STATE_MACHINE_ARN, StopExecutionCommand,
-  successfulHistory, synthAssembly, T0, trainingFailureHistory, twoHostTrainingStreams,
+  successfulHistory, T0, trainingFailureHistory, twoHostTrainingStreams,
+  useCloudTestEnv,
 } from './cloud-fixtures';
 import { defaultClientFactory } from '../../src/cloud/clients';
 import { TRAINING_LOG_GROUP, TRANSFORM_LOG_GROUP } from '../../src/cloud/log-tail';
 
-let assembly: { dir: string; dispose(): void };
-let clock: FakeClock;
-
-beforeAll(() => {
-  assembly = synthAssembly();
-});
-afterAll(() => assembly.dispose());
-beforeEach(() => {
-  resetMocks();
-  clock = new FakeClock();
-});
-
-const app = () => ['--app', assembly.dir];
+const env = useCloudTestEnv();
+const app = env.app;
 
 /** A whole successful execution: training on two hosts, transform, endpoint. */
 function successfulRun(): void {
   deployedStack();
-  scriptExecution(clock, successfulHistory());
-  scriptTrainingJob(clock, { endAt: 295, finalMetrics: { 'train:accuracy': 0.95 } });
-  scriptLogs(clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
-  scriptTransformJob(clock, 311, 399);
-  scriptLogs(clock, TRANSFORM_LOG_GROUP, [{ name: `${JOB}/i-0abc-1772359500`, createdAt: 320, lines: [{ at: 330, message: 'transforming part-1.csv' }] }]);
-  scriptEndpoint(clock, 690);
+  scriptExecution(env.clock, successfulHistory());
+  scriptTrainingJob(env.clock, { endAt: 295, finalMetrics: { 'train:accuracy': 0.95 } });
+  scriptLogs(env.clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
+  scriptTransformJob(env.clock, 311, 399);
+  scriptLogs(env.clock, TRANSFORM_LOG_GROUP, [{ name: `${JOB}/i-0abc-1772359500`, createdAt: 320, lines: [{ at: 330, message: 'transforming part-1.csv' }] }]);
+  scriptEndpoint(env.clock, 690);
 }
 
 /** Each element of `expected` appears in `lines`, in this order. */
@@ -52,7 +42,7 @@ describe('byoa cloud run', () => {
     // GIVEN
     successfulRun();
     // WHEN
-    const { code, out, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], clock);
+    const { code, out, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
     // THEN
     expect(err).toEqual([]);
     expect(code).toBe(0);
@@ -96,7 +86,7 @@ describe('byoa cloud run', () => {
     // GIVEN
     successfulRun();
     // WHEN
-    const { code, out } = await runCli(['cloud', 'run', PIPELINE, ...app()], clock);
+    const { code, out } = await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     const logLines = out.filter(l => l.startsWith(`[${JOB}`) && !/ (metric|final) |Starting|Downloading|Training -|Uploading|InProgress|Completed$/.test(l));
@@ -120,21 +110,21 @@ describe('byoa cloud run', () => {
     // GIVEN
     successfulRun();
     // WHEN
-    await runCli(['cloud', 'run', PIPELINE, ...app()], clock);
+    await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
     // THEN: 700 s of execution at one poll per 10 s
-    expect(new Set(clock.sleeps)).toEqual(new Set([10_000]));
-    expect(clock.sleeps).toHaveLength(70);
+    expect(new Set(env.clock.sleeps)).toEqual(new Set([10_000]));
+    expect(env.clock.sleeps).toHaveLength(70);
     expect(mocks.sfn.commandCalls(GetExecutionHistoryCommand).length).toBeLessThan(71 * 3);
   });
 
   test('a training job that fails: the step and SageMaker\'s FailureReason, as local mode words them; exit 1', async () => {
     // GIVEN
     deployedStack();
-    scriptExecution(clock, trainingFailureHistory(200));
-    scriptTrainingJob(clock, { endAt: 195, failureReason: 'AlgorithmError: loss is NaN, exit code 1' });
-    scriptLogs(clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
+    scriptExecution(env.clock, trainingFailureHistory(200));
+    scriptTrainingJob(env.clock, { endAt: 195, failureReason: 'AlgorithmError: loss is NaN, exit code 1' });
+    scriptLogs(env.clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
     // WHEN
-    const { code, out, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], clock);
+    const { code, out, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(out).toContain(`[${JOB}] Failed - Training job failed`);
@@ -153,14 +143,14 @@ describe('byoa cloud run', () => {
       { at: 500, type: 'FailStateEntered', stateEnteredEventDetails: { name: 'Endpoint failed' } },
       { at: 500, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'SageMaker.EndpointFailed', cause: 'The primary container for production variant AllTraffic did not pass the ping health check.' } },
     );
-    scriptExecution(clock, history);
-    scriptTrainingJob(clock, { endAt: 295 });
-    scriptLogs(clock, TRAINING_LOG_GROUP, []);
-    scriptTransformJob(clock, 311, 399);
-    scriptLogs(clock, TRANSFORM_LOG_GROUP, []);
-    scriptEndpoint(clock, 495, 'The primary container for production variant AllTraffic did not pass the ping health check.');
+    scriptExecution(env.clock, history);
+    scriptTrainingJob(env.clock, { endAt: 295 });
+    scriptLogs(env.clock, TRAINING_LOG_GROUP, []);
+    scriptTransformJob(env.clock, 311, 399);
+    scriptLogs(env.clock, TRANSFORM_LOG_GROUP, []);
+    scriptEndpoint(env.clock, 495, 'The primary container for production variant AllTraffic did not pass the ping health check.');
     // WHEN
-    const { code, out, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], clock);
+    const { code, out, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(out).toContain(`Endpoint ${ENDPOINT} Creating`);
@@ -177,13 +167,13 @@ describe('byoa cloud run', () => {
     mocks.logs.on(GetLogEventsCommand, { logGroupName: TRAINING_LOG_GROUP }).callsFake((() => {
       const streams = twoHostTrainingStreams();
       return (input: any) => {
-        if (clock.now() >= T0 + 160_000 && failures < 3) {
+        if (env.clock.now() >= T0 + 160_000 && failures < 3) {
           failures++;
           throw awsError('ThrottlingException', 'Rate exceeded', 400);
         }
         const stream = streams.find(s => s.name === input.logStreamName)!;
         const from = input.nextToken ? Number(input.nextToken.slice(2)) : 0;
-        const page = stream.lines.filter(l => T0 + l.at * 1000 <= clock.now()).slice(from, from + 2);
+        const page = stream.lines.filter(l => T0 + l.at * 1000 <= env.clock.now()).slice(from, from + 2);
         return {
           events: page.map(l => ({ timestamp: T0 + l.at * 1000, message: l.message })),
           nextForwardToken: page.length ? `f/${from + page.length}` : (input.nextToken ?? 'f/0'),
@@ -191,11 +181,11 @@ describe('byoa cloud run', () => {
       };
     })());
     // WHEN
-    const { code, out } = await runCli(['cloud', 'run', PIPELINE, ...app()], clock);
+    const { code, out } = await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(failures).toBe(3);
-    expect(clock.sleeps.filter(ms => ms !== 10_000)).toEqual([1000, 2000, 4000]);
+    expect(env.clock.sleeps.filter(ms => ms !== 10_000)).toEqual([1000, 2000, 4000]);
     for (const line of ['epoch 1 accuracy=0.81', 'epoch 2 accuracy=0.90', 'epoch 3 accuracy=0.95', 'saved model']) {
       expect(out.filter(l => l === `[${JOB}] ${line}`)).toHaveLength(1);
     }
@@ -205,7 +195,7 @@ describe('byoa cloud run', () => {
     // GIVEN
     successfulRun();
     // WHEN
-    const { code, out, err } = await runCli(['cloud', 'run', PIPELINE, '--no-follow', ...app()], clock);
+    const { code, out, err } = await runCli(['cloud', 'run', PIPELINE, '--no-follow', ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(out).toEqual([EXECUTION_ARN]);
@@ -221,7 +211,7 @@ describe('byoa cloud run', () => {
       return { TrainingJobName: JOB, TrainingJobStatus: 'InProgress' } as any;
     });
     // WHEN
-    const { code, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(130);
     expect(err).toEqual([
@@ -241,7 +231,7 @@ describe('byoa cloud run', () => {
       return { TrainingJobName: JOB, TrainingJobStatus: 'InProgress' } as any;
     });
     // WHEN
-    const { code, err } = await runCli(['cloud', 'run', PIPELINE, '--stop-on-interrupt', ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'run', PIPELINE, '--stop-on-interrupt', ...app()], env.clock);
     // THEN
     expect(code).toBe(130);
     expect(mocks.sfn.commandCalls(StopExecutionCommand).map(c => c.args[0].input)).toEqual([
@@ -258,10 +248,10 @@ describe('byoa cloud follow', () => {
   test('an execution ARN: its region comes from the ARN; a finished execution is shown to its end at once', async () => {
     // GIVEN
     successfulRun();
-    clock.t = T0 + 3600_000;
+    env.clock.t = T0 + 3600_000;
     const targets: string[] = [];
     // WHEN
-    const { code, out } = await runCli(['cloud', 'follow', EXECUTION_ARN], clock, {
+    const { code, out } = await runCli(['cloud', 'follow', EXECUTION_ARN], env.clock, {
       clientFactory: (t) => {
         targets.push(t.region);
         return defaultClientFactory(t);
@@ -270,7 +260,7 @@ describe('byoa cloud follow', () => {
     // THEN
     expect(code).toBe(0);
     expect(targets).toEqual([REGION]);
-    expect(clock.sleeps).toEqual([]);
+    expect(env.clock.sleeps).toEqual([]);
     expect(out[0]).toBe(`Following execution ${EXECUTION_ARN} of state machine IrisStateMachine (SUCCEEDED, started 2026-03-01T10:00:00.000Z)`);
     expect(out).toContain(`Training job ${JOB} Completed in 299.0 s`);
     expect(out[out.length - 1]).toBe('Pipeline state machine IrisStateMachine completed in the cloud in 700.0 s: Train, Create model, Batch transform, Endpoint.');
@@ -280,7 +270,7 @@ describe('byoa cloud follow', () => {
     // GIVEN
     successfulRun();
     // WHEN
-    const { code, out } = await runCli(['cloud', 'follow', PIPELINE, ...app()], clock);
+    const { code, out } = await runCli(['cloud', 'follow', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(out[0]).toMatch(new RegExp(`^Following execution ${EXECUTION_ARN} of ${PIPELINE} \\(RUNNING`));
@@ -290,7 +280,7 @@ describe('byoa cloud follow', () => {
     // GIVEN
     mocks.sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${EXECUTION_ARN}'`, $metadata: {} }));
     // WHEN
-    const { code, err } = await runCli(['cloud', 'follow', EXECUTION_ARN], clock);
+    const { code, err } = await runCli(['cloud', 'follow', EXECUTION_ARN], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(err).toEqual([expect.stringMatching(new RegExp(`^byoa: Execution ${EXECUTION_ARN} does not exist: it was deleted with its state machine, or it ended more than 90 days ago`))]);
@@ -298,7 +288,7 @@ describe('byoa cloud follow', () => {
 
   test('an ARN that is not an execution ARN is refused', async () => {
     // WHEN
-    const { code, err } = await runCli(['cloud', 'follow', STATE_MACHINE_ARN], clock);
+    const { code, err } = await runCli(['cloud', 'follow', STATE_MACHINE_ARN], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(err[0]).toMatch(/is not a Step Functions execution ARN \(arn:aws:states:REGION:ACCOUNT:execution:STATE_MACHINE:NAME\)/);
@@ -310,7 +300,7 @@ describe('finding the deployed pipeline', () => {
     // GIVEN
     mocks.cloudformation.on(DescribeStackResourceCommand).rejects(awsError('ValidationError', 'Stack \'CloudStack\' does not exist'));
     // WHEN
-    const { code, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(err).toEqual([`byoa: Stack CloudStack of pipeline ${PIPELINE} is not deployed in region ${REGION} (the app deploys it to account 123456789012): `
@@ -322,7 +312,7 @@ describe('finding the deployed pipeline', () => {
     // GIVEN
     mocks.cloudformation.on(DescribeStackResourceCommand).rejects(awsError('ValidationError', 'Resource IrisStateMachine does not exist for stack CloudStack'));
     // WHEN
-    const { code, err } = await runCli(['cloud', 'status', PIPELINE, ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'status', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(err[0]).toMatch(/the deployed stack is older than the cloud assembly\. Deploy the app again \(cdk deploy CloudStack\)/);
@@ -330,7 +320,7 @@ describe('finding the deployed pipeline', () => {
 
   test('a pipeline synthesized in local mode: nothing to run in the cloud, and no AWS call', async () => {
     // WHEN
-    const { code, err } = await runCli(['cloud', 'run', LOCAL_PIPELINE, ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'run', LOCAL_PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(err).toEqual([`byoa: Pipeline ${LOCAL_PIPELINE} was synthesized in local mode (localMode: true or the context value byoa:localMode): `
@@ -343,7 +333,7 @@ describe('finding the deployed pipeline', () => {
     // GIVEN
     mocks.cloudformation.on(DescribeStackResourceCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
     // WHEN
-    const { code, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(err[0]).toMatch(/^byoa: No AWS credentials were found for CloudFormation DescribeStackResource of stack CloudStack \(Could not load credentials from any providers\)\. Configure credentials as for the AWS CLI/);
@@ -355,8 +345,8 @@ describe('finding the deployed pipeline', () => {
       .rejectsOnce(awsError('ExpiredToken', 'The security token included in the request is expired'))
       .rejectsOnce(awsError('InvalidClientTokenId', 'The security token included in the request is invalid.'));
     // WHEN
-    const expired = await runCli(['cloud', 'status', PIPELINE, ...app()], clock);
-    const rejected = await runCli(['cloud', 'status', PIPELINE, ...app()], clock);
+    const expired = await runCli(['cloud', 'status', PIPELINE, ...app()], env.clock);
+    const rejected = await runCli(['cloud', 'status', PIPELINE, ...app()], env.clock);
     // THEN
     expect(expired.err[0]).toMatch(/^byoa: The AWS credentials have expired \(ExpiredToken from CloudFormation/);
     expect(rejected.err[0]).toMatch(/^byoa: AWS rejected the credentials \(InvalidClientTokenId from CloudFormation/);
@@ -371,15 +361,15 @@ describe('finding the deployed pipeline', () => {
       return defaultClientFactory(t);
     };
     // WHEN
-    await runCli(['cloud', 'run', PIPELINE, '--no-follow', ...app()], clock, { clientFactory });
-    await runCli(['cloud', 'run', PIPELINE, '--no-follow', '--region', 'us-west-2', '--profile', 'ml', ...app()], clock, { clientFactory });
+    await runCli(['cloud', 'run', PIPELINE, '--no-follow', ...app()], env.clock, { clientFactory });
+    await runCli(['cloud', 'run', PIPELINE, '--no-follow', '--region', 'us-west-2', '--profile', 'ml', ...app()], env.clock, { clientFactory });
     // THEN
     expect(targets).toEqual([{ region: REGION, profile: undefined }, { region: 'us-west-2', profile: 'ml' }]);
   });
 
   test('a pipeline that is not in the assembly lists the ones that are', async () => {
     // WHEN
-    const { code, err } = await runCli(['cloud', 'run', 'Nope', ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'run', 'Nope', ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(err[0]).toMatch(/No pipeline 'Nope' in the cloud assembly .* Pipelines: CloudStack\/Iris, LocalStack\/Iris\./);
@@ -402,7 +392,7 @@ describe('usage', () => {
     [['local', 'serve', PIPELINE, '--region', 'eu-west-1'], /--profile and --region only apply to an s3:\/\/ --model/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     // WHEN
-    const { code, err } = await runCli(args as string[], clock);
+    const { code, err } = await runCli(args as string[], env.clock);
     // THEN
     expect(code).toBe(2);
     expect(err.join('\n')).toMatch(message);
@@ -411,7 +401,7 @@ describe('usage', () => {
 
   test.each(['run', 'follow', 'status', 'logs', 'invoke'])('byoa cloud %s --help', async (sub) => {
     // WHEN
-    const { code, out } = await runCli(['cloud', sub, '--help'], clock);
+    const { code, out } = await runCli(['cloud', sub, '--help'], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(out[0]).toMatch(new RegExp(`^Usage: byoa cloud ${sub} `));
@@ -420,7 +410,7 @@ describe('usage', () => {
 
   test('byoa --version prints the package version', async () => {
     // WHEN
-    const { code, out } = await runCli(['--version'], clock);
+    const { code, out } = await runCli(['--version'], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(out).toEqual([JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version]);

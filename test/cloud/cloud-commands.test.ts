@@ -5,35 +5,25 @@ import { DescribeTrainingJobCommand, DescribeTransformJobCommand } from '@aws-sd
 import { InvokeEndpointCommand, ModelError, ValidationError } from '@aws-sdk/client-sagemaker-runtime';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import {
-  awsError, deployedStack, ENDPOINT, EXECUTION_ARN, FakeClock, interrupt, JOB, mocks, PIPELINE, resetMocks, runCli, scriptExecution, scriptLogs,
-  scriptTrainingJob, STATE_MACHINE_ARN, successfulHistory, synthAssembly, T0, twoHostTrainingStreams,
+  awsError, deployedStack, ENDPOINT, EXECUTION_ARN, interrupt, JOB, mocks, PIPELINE, runCli, scriptExecution, scriptLogs,
+  scriptTrainingJob, STATE_MACHINE_ARN, successfulHistory, T0, twoHostTrainingStreams,
+  useCloudTestEnv,
 } from './cloud-fixtures';
 import { TRAINING_LOG_GROUP, TRANSFORM_LOG_GROUP } from '../../src/cloud/log-tail';
 
-let assembly: { dir: string; dispose(): void };
-let clock: FakeClock;
-
-beforeAll(() => {
-  assembly = synthAssembly();
-});
-afterAll(() => assembly.dispose());
-beforeEach(() => {
-  resetMocks();
-  clock = new FakeClock();
-});
-
-const app = () => ['--app', assembly.dir];
+const env = useCloudTestEnv();
+const app = env.app;
 
 describe('byoa cloud status', () => {
   /** Two executions: one that succeeded with metrics, one that failed before training. */
   function twoExecutions(): void {
     deployedStack();
-    clock.t = T0 + 3600_000;
-    scriptExecution(clock, successfulHistory());
-    scriptTrainingJob(clock, { endAt: 295, finalMetrics: { 'train:accuracy': 0.95, 'train:loss': 0.12 } });
+    env.clock.t = T0 + 3600_000;
+    scriptExecution(env.clock, successfulHistory());
+    scriptTrainingJob(env.clock, { endAt: 295, finalMetrics: { 'train:accuracy': 0.95, 'train:loss': 0.12 } });
     mocks.sagemaker.on(DescribeTransformJobCommand).resolves({ TransformJobName: JOB, TransformJobStatus: 'Completed' } as any);
     const failedArn = EXECUTION_ARN.replace('run-1', 'run-2');
-    scriptExecution(clock, [{ at: 0, type: 'ExecutionStarted' }, { at: 5, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Runtime' } }], failedArn);
+    scriptExecution(env.clock, [{ at: 0, type: 'ExecutionStarted' }, { at: 5, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Runtime' } }], failedArn);
     mocks.sfn.on(ListExecutionsCommand).resolves({
       executions: [
         { executionArn: failedArn, stateMachineArn: STATE_MACHINE_ARN, name: 'run-2', status: 'FAILED', startDate: new Date(T0 + 1000_000), stopDate: new Date(T0 + 1005_000) },
@@ -46,7 +36,7 @@ describe('byoa cloud status', () => {
     // GIVEN
     twoExecutions();
     // WHEN
-    const { code, out } = await runCli(['cloud', 'status', PIPELINE, '--limit', '5', ...app()], clock);
+    const { code, out } = await runCli(['cloud', 'status', PIPELINE, '--limit', '5', ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(mocks.sfn.commandCalls(ListExecutionsCommand)[0].args[0].input).toEqual({ stateMachineArn: STATE_MACHINE_ARN, maxResults: 5 });
@@ -62,7 +52,7 @@ describe('byoa cloud status', () => {
     // GIVEN
     twoExecutions();
     // WHEN
-    const { code, out } = await runCli(['cloud', 'status', PIPELINE, '--json', ...app()], clock);
+    const { code, out } = await runCli(['cloud', 'status', PIPELINE, '--json', ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     const doc = JSON.parse(out.join('\n'));
@@ -86,7 +76,7 @@ describe('byoa cloud status', () => {
     deployedStack();
     mocks.sfn.on(ListExecutionsCommand).resolves({ executions: [] });
     // WHEN
-    const { code, out } = await runCli(['cloud', 'status', PIPELINE, ...app()], clock);
+    const { code, out } = await runCli(['cloud', 'status', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(out).toEqual([`Pipeline ${PIPELINE} has no executions yet. Start one with 'byoa cloud run ${PIPELINE}'.`]);
@@ -97,12 +87,12 @@ describe('byoa cloud logs', () => {
   test('the newest execution\'s training job: every host\'s lines, prefixed as in local mode', async () => {
     // GIVEN
     deployedStack();
-    clock.t = T0 + 3600_000;
-    scriptExecution(clock, successfulHistory());
-    scriptTrainingJob(clock, { endAt: 295 });
-    scriptLogs(clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
+    env.clock.t = T0 + 3600_000;
+    scriptExecution(env.clock, successfulHistory());
+    scriptTrainingJob(env.clock, { endAt: 295 });
+    scriptLogs(env.clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
     // WHEN
-    const { code, out, err } = await runCli(['cloud', 'logs', PIPELINE, ...app()], clock);
+    const { code, out, err } = await runCli(['cloud', 'logs', PIPELINE, ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(err).toEqual([]);
@@ -116,9 +106,9 @@ describe('byoa cloud logs', () => {
     // GIVEN
     mocks.sagemaker.on(DescribeTrainingJobCommand).rejects(awsError('ValidationException', 'Requested resource not found.'));
     mocks.sagemaker.on(DescribeTransformJobCommand).resolves({ TransformJobName: 'other-job', TransformJobStatus: 'Completed' } as any);
-    scriptLogs(clock, TRANSFORM_LOG_GROUP, [{ name: 'other-job/i-0abc-1772359500', createdAt: 0, lines: [{ at: 0, message: 'hello' }] }]);
+    scriptLogs(env.clock, TRANSFORM_LOG_GROUP, [{ name: 'other-job/i-0abc-1772359500', createdAt: 0, lines: [{ at: 0, message: 'hello' }] }]);
     // WHEN
-    const { code, out } = await runCli(['cloud', 'logs', PIPELINE, '--job', 'other-job', ...app()], clock);
+    const { code, out } = await runCli(['cloud', 'logs', PIPELINE, '--job', 'other-job', ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(out).toEqual(['[other-job/i-0abc] hello']);
@@ -126,10 +116,10 @@ describe('byoa cloud logs', () => {
 
   test('--follow prints new lines as they come until the job ends, each once', async () => {
     // GIVEN
-    scriptTrainingJob(clock, { endAt: 295 });
-    scriptLogs(clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
+    scriptTrainingJob(env.clock, { endAt: 295 });
+    scriptLogs(env.clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
     // WHEN
-    const { code, out, err } = await runCli(['cloud', 'logs', PIPELINE, '--job', JOB, '--follow', ...app()], clock);
+    const { code, out, err } = await runCli(['cloud', 'logs', PIPELINE, '--job', JOB, '--follow', ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(out).toEqual([
@@ -137,20 +127,20 @@ describe('byoa cloud logs', () => {
       `[${JOB}] epoch 3 accuracy=0.95`, `[${JOB}/algo-2] worker done`, `[${JOB}] saved model`,
     ]);
     expect(err).toEqual([`Training job ${JOB} Completed`]);
-    expect(new Set(clock.sleeps)).toEqual(new Set([10_000]));
+    expect(new Set(env.clock.sleeps)).toEqual(new Set([10_000]));
   });
 
   test('--follow ends on Ctrl-C (the job goes on)', async () => {
     // GIVEN
-    scriptTrainingJob(clock, { endAt: 295 });
-    scriptLogs(clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
+    scriptTrainingJob(env.clock, { endAt: 295 });
+    scriptLogs(env.clock, TRAINING_LOG_GROUP, twoHostTrainingStreams());
     mocks.sagemaker.on(DescribeTrainingJobCommand).callsFakeOnce(() => ({ TrainingJobStatus: 'InProgress' }))
       .callsFakeOnce(() => {
         interrupt();
         return { TrainingJobStatus: 'InProgress' };
       });
     // WHEN
-    const { code, err } = await runCli(['cloud', 'logs', PIPELINE, '--job', JOB, '--follow', ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'logs', PIPELINE, '--job', JOB, '--follow', ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(err).toEqual([`Stopped following the logs of ${JOB} (the job goes on).`]);
@@ -161,7 +151,7 @@ describe('byoa cloud logs', () => {
     mocks.sagemaker.on(DescribeTrainingJobCommand).rejects(awsError('ValidationException', 'Requested resource not found.'));
     mocks.sagemaker.on(DescribeTransformJobCommand).rejects(awsError('ValidationException', 'Could not find requested job'));
     // WHEN
-    const { code, err } = await runCli(['cloud', 'logs', PIPELINE, '--job', 'nope', ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'logs', PIPELINE, '--job', 'nope', ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(err).toEqual([`byoa: There is no training or batch transform job 'nope' in eu-west-1. See the jobs of the last executions with 'byoa cloud status ${PIPELINE}'.`]);
@@ -170,9 +160,9 @@ describe('byoa cloud logs', () => {
   test('a job whose streams do not exist yet', async () => {
     // GIVEN
     mocks.sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'InProgress' } as any);
-    scriptLogs(clock, TRAINING_LOG_GROUP, []);
+    scriptLogs(env.clock, TRAINING_LOG_GROUP, []);
     // WHEN
-    const { code, err } = await runCli(['cloud', 'logs', PIPELINE, '--job', JOB, ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'logs', PIPELINE, '--job', JOB, ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(err).toEqual([`No log streams of ${JOB} in /aws/sagemaker/TrainingJobs yet (SageMaker creates them when the job's instances start).`]);
@@ -184,7 +174,7 @@ describe('byoa cloud invoke', () => {
     // GIVEN
     mocks.runtime.on(InvokeEndpointCommand).resolves({ Body: Buffer.from('setosa\n') as any, ContentType: 'text/csv' });
     // WHEN
-    const { code, out, err } = await runCli(['cloud', 'invoke', PIPELINE, '--body', '5.1,3.5,1.4,0.2', ...app()], clock);
+    const { code, out, err } = await runCli(['cloud', 'invoke', PIPELINE, '--body', '5.1,3.5,1.4,0.2', ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(out).toEqual(['setosa']);
@@ -201,7 +191,7 @@ describe('byoa cloud invoke', () => {
     fs.writeFileSync(file, '{"instances": [[1, 2, 3, 4]]}');
     mocks.runtime.on(InvokeEndpointCommand).resolves({ Body: Buffer.from('{"predictions": [0]}') as any, ContentType: 'application/json' });
     // WHEN
-    const { code, out } = await runCli(['cloud', 'invoke', PIPELINE, '--body', file, '--content-type', 'application/json', '--accept', 'application/json', ...app()], clock);
+    const { code, out } = await runCli(['cloud', 'invoke', PIPELINE, '--body', file, '--content-type', 'application/json', '--accept', 'application/json', ...app()], env.clock);
     // THEN
     expect(code).toBe(0);
     expect(out).toEqual(['{"predictions": [0]}']);
@@ -221,7 +211,7 @@ describe('byoa cloud invoke', () => {
       LogStreamArn: `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/sagemaker/Endpoints/${ENDPOINT}`,
     }));
     // WHEN
-    const { code, out, err } = await runCli(['cloud', 'invoke', PIPELINE, '--body', 'x', ...app()], clock);
+    const { code, out, err } = await runCli(['cloud', 'invoke', PIPELINE, '--body', 'x', ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(out).toEqual([]);
@@ -235,7 +225,7 @@ describe('byoa cloud invoke', () => {
     // GIVEN
     mocks.runtime.on(InvokeEndpointCommand).rejects(new ValidationError({ message: `Endpoint ${ENDPOINT} of account 123456789012 not found.`, $metadata: {} }));
     // WHEN
-    const { code, err } = await runCli(['cloud', 'invoke', PIPELINE, '--body', 'x', ...app()], clock);
+    const { code, err } = await runCli(['cloud', 'invoke', PIPELINE, '--body', 'x', ...app()], env.clock);
     // THEN
     expect(code).toBe(1);
     expect(err).toEqual([`byoa: Endpoint ${ENDPOINT} of pipeline ${PIPELINE} is not deployed in eu-west-1 (SageMaker: "Endpoint ${ENDPOINT} of account 123456789012 not found."). `

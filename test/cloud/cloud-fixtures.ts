@@ -53,6 +53,33 @@ export function synthAssembly(): { dir: string; dispose(): void } {
   return { dir, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** What every test of a file shares: the synthesized assembly, reset mocks and a new fake clock per test. */
+export interface CloudTestEnv {
+  readonly clock: FakeClock;
+  /** `--app <the synthesized assembly>`. */
+  app(): string[];
+}
+
+/** Registers the jest hooks that set up a {@link CloudTestEnv}. */
+export function useCloudTestEnv(): CloudTestEnv {
+  let assembly: { dir: string; dispose(): void };
+  let clock: FakeClock;
+  beforeAll(() => {
+    assembly = synthAssembly();
+  });
+  afterAll(() => assembly.dispose());
+  beforeEach(() => {
+    resetMocks();
+    clock = new FakeClock();
+  });
+  return {
+    get clock() {
+      return clock;
+    },
+    app: () => ['--app', assembly.dir],
+  };
+}
+
 /** A clock whose sleeps pass instantly; it records them. */
 export class FakeClock implements Clock {
   public t = T0;
