@@ -17,7 +17,7 @@ import { ExecutionFollower } from '../cloud/execution-follower';
 import { describeJob, executionSummaries, formatDuration, formatTable, jobNameOfExecution, newestExecution } from '../cloud/executions';
 import { printLine, Printer } from '../cloud/job-watch';
 import { LogTail, TRAINING_LOG_GROUP, TRANSFORM_LOG_GROUP } from '../cloud/log-tail';
-import { readRunSpec } from '../local/private/cloud-assembly';
+import { readRunSpec, readRunSpecs } from '../local/private/cloud-assembly';
 import type { RunSpec } from '../private/run-spec';
 
 /** What `byoa cloud` talks to (replaceable in tests). */
@@ -37,17 +37,23 @@ export interface CloudOutput extends Printer {
   write?(text: string): void;
 }
 
-const processInterrupts = (handler: () => void): (() => void) => {
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.removeListener('SIGINT', handler);
-    process.removeListener('SIGTERM', handler);
-  };
-};
-
 /** Exit code after Ctrl-C, as shells report SIGINT. */
 const INTERRUPTED = 130;
+
+/** The first Ctrl-C (SIGINT or SIGTERM) calls `handler`; a second one while it is handled ends the process at once. */
+const processInterrupts = (handler: () => void): (() => void) => {
+  let count = 0;
+  const onSignal = () => {
+    if (++count > 1) process.exit(INTERRUPTED);
+    handler();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+};
 
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:([a-z0-9-]+):(\d{12}):execution:([^:]+):([^:]+)$/;
 
@@ -182,7 +188,10 @@ async function followCommand(ctx: CommandContext, target: string, stopOnInterrup
   const arn = EXECUTION_ARN.exec(target);
   if (arn) {
     const clients = await clientsFor(ctx, undefined, ctx.region ?? arn[1]);
-    return follow(ctx, clients, target, `state machine ${arn[3]}`, undefined, stopOnInterrupt);
+    const pipeline = await pipelineOfExecution(ctx, clients, target);
+    return pipeline
+      ? follow(ctx, clients, target, pipeline.path, invokeHint(pipeline), stopOnInterrupt)
+      : follow(ctx, clients, target, `state machine ${arn[3]}`, undefined, stopOnInterrupt);
   }
   if (target.startsWith('arn:')) {
     throw new CloudError(`'${target}' is not a Step Functions execution ARN (arn:aws:states:REGION:ACCOUNT:execution:STATE_MACHINE:NAME). `
@@ -192,6 +201,26 @@ async function followCommand(ctx: CommandContext, target: string, stopOnInterrup
   const { pipeline, clients } = await deployed(ctx, target, caller);
   const newest = await newestExecution(pipeline, clients, caller);
   return follow(ctx, clients, newest.executionArn!, pipeline.path, invokeHint(pipeline), stopOnInterrupt);
+}
+
+/**
+ * The pipeline of the cloud assembly (when there is one) whose deployed state
+ * machine ran the execution, to name it in messages; undefined when none does.
+ */
+async function pipelineOfExecution(ctx: CommandContext, clients: CloudClients, executionArn: string): Promise<DeployedPipeline | undefined> {
+  let specs: RunSpec[];
+  try {
+    specs = [...readRunSpecs(ctx.appDir).values()].filter(s => !s.options.localMode && s.cloud && (!s.region || s.region === clients.region));
+  } catch {
+    return undefined; // no (readable) assembly here: the ARN is enough
+  }
+  const stateMachineArn = executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
+  const caller = new AwsCaller(ctx.clock);
+  for (const spec of specs) {
+    const found = await findDeployedPipeline(spec, clients, caller).catch(() => undefined);
+    if (found?.stateMachineArn === stateMachineArn) return found;
+  }
+  return undefined;
 }
 
 /** Follows until the end or Ctrl-C; then detaches or stops the execution. */

@@ -47,8 +47,14 @@ export async function newestExecution(pipeline: DeployedPipeline, clients: Cloud
  * when it never got that far.
  */
 export async function jobNameOfExecution(executionArn: string, clients: CloudClients, caller: AwsCaller): Promise<string | undefined> {
-  const res = await caller.call(() => clients.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 20, includeExecutionData: true })),
-    'Step Functions GetExecutionHistory', ['ExecutionDoesNotExist']).catch(() => undefined);
+  let res;
+  try {
+    res = await caller.call(() => clients.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 20, includeExecutionData: true })),
+      'Step Functions GetExecutionHistory', ['ExecutionDoesNotExist']);
+  } catch (e) {
+    if ((e as Error).name === 'ExecutionDoesNotExist') return undefined; // listed, then deleted with its state machine
+    throw e;
+  }
   for (const event of res?.events ?? []) {
     if (event.type !== 'TaskScheduled' || !event.taskScheduledEventDetails?.resource?.startsWith('createTrainingJob')) continue;
     try {

@@ -251,7 +251,7 @@ describe('byoa cloud follow', () => {
     env.clock.t = T0 + 3600_000;
     const targets: string[] = [];
     // WHEN
-    const { code, out } = await runCli(['cloud', 'follow', EXECUTION_ARN], env.clock, {
+    const { code, out } = await runCli(['cloud', 'follow', EXECUTION_ARN, '--app', '/nonexistent/cdk.out'], env.clock, {
       clientFactory: (t) => {
         targets.push(t.region);
         return defaultClientFactory(t);
@@ -264,6 +264,18 @@ describe('byoa cloud follow', () => {
     expect(out[0]).toBe(`Following execution ${EXECUTION_ARN} of state machine IrisStateMachine (SUCCEEDED, started 2026-03-01T10:00:00.000Z)`);
     expect(out).toContain(`Training job ${JOB} Completed in 299.0 s`);
     expect(out[out.length - 1]).toBe('Pipeline state machine IrisStateMachine completed in the cloud in 700.0 s: Train, Create model, Batch transform, Endpoint.');
+  });
+
+  test('an execution ARN of a pipeline of the assembly: the pipeline is named, and the endpoint\'s invoke command printed', async () => {
+    // GIVEN
+    successfulRun();
+    env.clock.t = T0 + 3600_000;
+    // WHEN
+    const { code, out } = await runCli(['cloud', 'follow', EXECUTION_ARN, ...app()], env.clock);
+    // THEN
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(new RegExp(`^Following execution ${EXECUTION_ARN} of ${PIPELINE} \\(SUCCEEDED`));
+    expect(out).toContain(`  invoke: byoa cloud invoke ${PIPELINE} --body INPUT_FILE_OR_STRING`);
   });
 
   test('a PIPELINE: follows its newest execution', async () => {
