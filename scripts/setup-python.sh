@@ -35,4 +35,4 @@ fi
 
 log "$("$PYTHON" --version), build $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("build"))'),"\
 " setuptools $("$PYTHON" -c 'import setuptools; print(setuptools.__version__)'),"\
-" wheel $("$PYTHON" -c 'import wheel; print(wheel.__version__)'), $(/usr/bin/twine --version | head -n 1)"
+" wheel $("$PYTHON" -c 'import wheel; print(wheel.__version__)'), $(/usr/bin/twine --version | head -n 1 | cut -d" " -f1-3)"
