@@ -192,7 +192,7 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
     output.out(USAGE_MAIN);
     return command ? 0 : 2;
   }
-  if (command === '--version' || command === 'version') {
+  if (command === '--version') {
     output.out(version());
     return 0;
   }
