@@ -1,9 +1,10 @@
 import type { CreateEndpointConfigInput, CreateModelInput, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
 import { EndpointProps, ProductionVariantProps } from './endpoint-props';
+import { renderSeconds, seconds } from '../private/durations';
+import { checkInstanceType } from '../private/instance-types';
 import { DEFAULT_VARIANT_NAME, JOB_NAME_PATTERN, MAX_NAME_LENGTH } from '../private/sagemaker-limits';
 import { isToken, Problems } from '../private/validation';
-import { checkInstanceType, renderSeconds, seconds } from '../training/training-request';
 
 export const DEFAULT_HOSTING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
 const NAME_PATTERN_TEXT = '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}';

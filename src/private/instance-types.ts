@@ -3,6 +3,10 @@
  * `@aws-sdk/client-sagemaker` (generated from SageMaker's own API model), so
  * they follow the SDK version this library is built with.
  */
+import { Token } from 'aws-cdk-lib';
+import type { Problems } from './validation';
+import type { InstanceType } from '../instance-type';
+
 export type InstanceUse = 'training' | 'transform' | 'hosting';
 
 let lists: { [use in InstanceUse]: readonly string[] } | undefined;
@@ -42,4 +46,14 @@ const LOCAL_STORAGE_FAMILIES = new Set(['g5', 'g6', 'g6e', 'gr6', 'p5', 'p5e', '
 export function hasLocalStorage(instanceType: string): boolean {
   const family = instanceType.split('.')[1] ?? '';
   return /(d|dn|de)$/.test(family) || LOCAL_STORAGE_FAMILIES.has(family);
+}
+
+/** Checks that `instanceType` is in SageMaker's list for `use` (a token is left to deploy time). */
+export function checkInstanceType(problems: Problems, property: string, instanceType: InstanceType | undefined, use: InstanceUse): void {
+  if (!instanceType) return;
+  const name = instanceType.toString();
+  if (Token.isUnresolved(name)) return;
+  if (!allowedInstanceTypes(use).includes(name)) {
+    problems.add(property, name, describeAllowedInstanceTypes(use));
+  }
 }

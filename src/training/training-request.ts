@@ -1,12 +1,13 @@
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
-import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { CODE_CHANNEL, ScriptTraining, scriptHyperparameters } from '../code/private/script-mode';
 import { InstanceType } from '../instance-type';
 import { CompressionType, InputMode, RecordWrapperType, S3DataDistribution, S3DataType } from './enums';
 import { HyperparameterEncoding, renderHyperparameters, validateHyperparameters } from './hyperparameters';
 import { TrainingProps } from './training-props';
-import { allowedInstanceTypes, describeAllowedInstanceTypes } from '../private/instance-types';
+import { renderSeconds, seconds } from '../private/durations';
+import { checkInstanceType } from '../private/instance-types';
 import { DEFAULT_MAX_RUNTIME_SECONDS } from '../private/sagemaker-limits';
 import { smEnvironment, validateSmEnvironment } from '../private/sm-environment';
 import { ENV_KEY_PATTERN, isToken, Problems } from '../private/validation';
@@ -230,27 +231,6 @@ export function renderTrainingJob(props: TrainingProps, ctx: TrainingRequestCont
       ? { Subnets: ctx.subnetIds, SecurityGroupIds: ctx.securityGroupIds }
       : undefined,
   };
-}
-
-/** An instance type from SageMaker's list for its use. */
-export function checkInstanceType(problems: Problems, property: string, instanceType: InstanceType | undefined, use: 'training' | 'transform' | 'hosting'): void {
-  if (!instanceType) return;
-  const name = instanceType.toString();
-  if (Token.isUnresolved(name)) return;
-  if (!allowedInstanceTypes(use).includes(name)) {
-    problems.add(property, name, describeAllowedInstanceTypes(use));
-  }
-}
-
-/** Duration in seconds for validation: undefined when it is a token (checked at deploy time). */
-export function seconds(duration: Duration | undefined): number | undefined {
-  if (!duration || duration.isUnresolved()) return undefined;
-  return duration.toSeconds({ integral: false });
-}
-
-/** Duration in seconds for a request: a token stays a token. */
-export function renderSeconds(duration: Duration | undefined): number | undefined {
-  return duration?.toSeconds();
 }
 
 function checkSize(problems: Problems, property: string, size: Size | undefined): void {

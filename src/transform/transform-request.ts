@@ -2,10 +2,11 @@ import type { CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
 import { BatchTransformProps } from './batch-transform-props';
 import { AssembleWith, BatchStrategy, JoinSource, SplitType } from './enums';
+import { renderSeconds, seconds } from '../private/durations';
+import { checkInstanceType } from '../private/instance-types';
 import { MAX_TRANSFORM_PAYLOAD_MB } from '../private/sagemaker-limits';
 import { isToken, Problems } from '../private/validation';
 import { CompressionType, S3DataType } from '../training/enums';
-import { checkInstanceType, renderSeconds, seconds } from '../training/training-request';
 
 export const DEFAULT_TRANSFORM_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
 const TRANSFORM_ENV_KEY = /^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/;
