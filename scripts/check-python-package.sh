@@ -10,9 +10,11 @@
 #   Debian's /usr/bin/python3, warnings as errors (an invalid escape sequence in
 #   a docstring is a warning today and an error in later Pythons), and so do
 #   the command scripts (`byoa`);
-# - the README's ```python blocks compile and use only names the generated
-#   package has (scripts/check-readme-python.py; static: running them would
-#   need the jsii runtime and aws-cdk-lib from PyPI).
+# - the ```python blocks of README.md, and of the Python package's README
+#   (the examples as jsii-rosetta translated them), compile and use only names,
+#   members and keyword arguments the generated package has
+#   (scripts/check-readme-python.py; static: running them would need the jsii
+#   runtime and aws-cdk-lib from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,8 +60,10 @@ EOF
 
 modules=$(find "$SRC/src" "$unpacked" -name '*.py' | wc -l)
 "$PYTHON" -W error -m compileall -q -f "$SRC/src" "$unpacked"
-scripts=("$SRC"/src/*/_jsii/bin/*)
+mapfile -t scripts < <(find "$SRC"/src/*/_jsii/bin -maxdepth 1 -type f 2>/dev/null)
 [ "${#scripts[@]}" -eq 0 ] || "$PYTHON" -W error -m py_compile "${scripts[@]}"
 
-"$PYTHON" scripts/check-readme-python.py README.md "$SRC/src/cdk_sagemaker_byoa/__init__.py"
+for readme in README.md "$SRC/README.md"; do
+  "$PYTHON" scripts/check-readme-python.py "$readme" "$SRC/src/cdk_sagemaker_byoa/__init__.py"
+done
 log "twine check passed for $(basename "${wheels[0]}") and $(basename "${sdists[0]}"); $modules modules and ${#scripts[@]} command scripts byte-compile with $("$PYTHON" --version)"

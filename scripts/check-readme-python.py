@@ -1,6 +1,9 @@
-"""Checks the README's ```python blocks against the generated Python package.
+"""Checks a README's ```python blocks against the generated Python package.
 
     /usr/bin/python3 scripts/check-readme-python.py README.md dist/python-src/python/src/cdk_sagemaker_byoa/__init__.py
+
+Used on README.md (its hand-written Python) and on the Python package's
+README (every TypeScript example, as jsii-rosetta translated it).
 
 Running them would need the jsii runtime and aws-cdk-lib's Python package from
 PyPI, which cannot be reached here, so the check is static:
@@ -43,15 +46,15 @@ def classes_of(generated):
     return out
 
 
-def problems_in(block, line, classes):
+def problems_in(block, line, classes, name):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
-            tree = compile(block, f"README.md:{line}", "exec", ast.PyCF_ONLY_AST)
+            tree = compile(block, f"{name}:{line}", "exec", ast.PyCF_ONLY_AST)
         except (SyntaxError, SyntaxWarning) as e:
-            return [f"README.md line {line + (e.lineno or 1) - 1}: does not compile: {e.msg}"]
+            return [f"{name} line {line + (e.lineno or 1) - 1}: does not compile: {e.msg}"]
     imported, problems = set(), []
-    where = lambda node: f"README.md line {line + node.lineno - 1}"
+    where = lambda node: f"{name} line {line + node.lineno - 1}"
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == MODULE:
             for a in node.names:
@@ -82,10 +85,10 @@ def main(readme_path, generated_path):
     readme = open(readme_path, encoding="utf8").read()
     classes = classes_of(open(generated_path, encoding="utf8").read())
     blocks = list(python_blocks(readme))
-    problems = [p for line, block in blocks for p in problems_in(block, line, classes)]
+    problems = [p for line, block in blocks for p in problems_in(block, line, classes, readme_path)]
     if problems:
-        sys.exit("[check-readme-python] the README's Python does not match the package:\n  " + "\n  ".join(problems))
-    print(f"[check-readme-python] {len(blocks)} python blocks compile and use only names {MODULE} has", file=sys.stderr)
+        sys.exit(f"[check-readme-python] the Python in {readme_path} does not match the package:\n  " + "\n  ".join(problems))
+    print(f"[check-readme-python] {readme_path}: {len(blocks)} python blocks compile and use only names {MODULE} has", file=sys.stderr)
 
 
 if __name__ == "__main__":
