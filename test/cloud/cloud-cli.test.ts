@@ -298,6 +298,20 @@ describe('byoa cloud follow', () => {
     expect(err).toEqual([expect.stringMatching(new RegExp(`^byoa: Execution ${EXECUTION_ARN} does not exist: it was deleted with its state machine, or it ended more than 90 days ago`))]);
   });
 
+  test('an execution deleted while it is followed (its state machine was destroyed): the same clear message; exit 1', async () => {
+    // GIVEN
+    successfulRun();
+    mocks.sfn.on(GetExecutionHistoryCommand).callsFake(() => {
+      if (env.clock.now() >= T0 + 120_000) throw new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
+      return { events: [] };
+    });
+    // WHEN
+    const { code, err } = await runCli(['cloud', 'run', PIPELINE, ...app()], env.clock);
+    // THEN
+    expect(code).toBe(1);
+    expect(err).toEqual([expect.stringMatching(new RegExp(`^byoa: Execution ${EXECUTION_ARN} does not exist: it was deleted with its state machine`))]);
+  });
+
   test('an ARN that is not an execution ARN is refused', async () => {
     // WHEN
     const { code, err } = await runCli(['cloud', 'follow', STATE_MACHINE_ARN], env.clock);
