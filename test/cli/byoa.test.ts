@@ -89,11 +89,11 @@ describe('byoa local train', () => {
     const res = await runCli(['local', 'train', 'TestStack/Pipe', '--app', a.dir, '--workdir', work]);
     // THEN
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^\[fixture-train-\d{17}\] starting ok on algo-1$/m);
-    expect(res.stdout).toMatch(/^\[fixture-train-\d{17}\] metric train:loss = 0\.8$/m);
-    expect(res.stdout).toMatch(/^\[fixture-train-\d{17}\] final accuracy = 0\.9$/m);
-    expect(res.stderr).toMatch(/^\[fixture-train-\d{17}\] to stderr$/m);
-    expect(res.stdout).toMatch(/Training job fixture-train-\d{17} Completed/);
+    expect(res.stdout).toMatch(/^\[fixture-train-\d{17}-[0-9a-z]+\] starting ok on algo-1$/m);
+    expect(res.stdout).toMatch(/^\[fixture-train-\d{17}-[0-9a-z]+\] metric train:loss = 0\.8$/m);
+    expect(res.stdout).toMatch(/^\[fixture-train-\d{17}-[0-9a-z]+\] final accuracy = 0\.9$/m);
+    expect(res.stderr).toMatch(/^\[fixture-train-\d{17}-[0-9a-z]+\] to stderr$/m);
+    expect(res.stdout).toMatch(/Training job fixture-train-\d{17}-[0-9a-z]+ Completed/);
     const jobName = /Training job (\S+) Completed/.exec(res.stdout)![1];
     expect(fs.existsSync(path.join(work, jobName, 'output', 'model.tar.gz'))).toBe(true);
   });
@@ -102,7 +102,7 @@ describe('byoa local train', () => {
     const a = assembly('fail');
     const res = await runCli(['local', 'train', 'Pipe', '--app', a.dir, '--workdir', work]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/Training job fixture-train-\d{17} Failed: ValueError: bad hyperparameter lr/);
+    expect(res.stderr).toMatch(/Training job fixture-train-\d{17}-[0-9a-z]+ Failed: ValueError: bad hyperparameter lr/);
   });
 
   test('on Ctrl-C removes the container and the scratch folder and dies of SIGINT', async () => {
@@ -292,13 +292,13 @@ describe('byoa local run', () => {
     expect(res.stderr).not.toMatch(/failed/);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Running pipeline TestStack\/Pipe: train, transform, endpoint$/m);
-    expect(res.stdout).toMatch(/^\[fixture-train-\d{17}\] fixture: training with \{"epochs": "3", "learning-rate": "0.1"\}$/m);
-    const trainingJob = /Training job (fixture-train-\d{17}) Completed/.exec(res.stdout)![1];
+    expect(res.stdout).toMatch(/^\[fixture-train-\d{17}-[0-9a-z]+\] fixture: training with \{"epochs": "3", "learning-rate": "0.1"\}$/m);
+    const trainingJob = /Training job (fixture-train-\d{17}-[0-9a-z]+) Completed/.exec(res.stdout)![1];
     expect(tarMember(path.join(workdir, trainingJob, 'output', 'model.tar.gz'), 'model.txt')).toBe('trained 3');
     // the transform showed progress (not a TTY: whole lines), the container's logs, and where the outputs are
-    expect(res.stdout).toMatch(/^\[cli-transform-\d{17}\] \[#{24}\] 100% 320 records, [0-9.]+ records\/s, 2\/2 files, [0-9.]+ s$/m);
-    expect(res.stdout).toMatch(/^\[cli-transform(-\d{17})?\] fixture: serving mode sum on port \d+$/m);
-    const [, transformJob, outDir] = /Transform job (cli-transform-\d{17}) Completed: 320 records in [0-9.]+ s\n {2}outputs: {5}(\S+) \(2 \.out files\)/.exec(res.stdout)!;
+    expect(res.stdout).toMatch(/^\[cli-transform-\d{17}-[0-9a-z]+\] \[#{24}\] 100% 320 records, [0-9.]+ records\/s, 2\/2 files, [0-9.]+ s$/m);
+    expect(res.stdout).toMatch(/^\[cli-transform(-\d{17}-[0-9a-z]+)?\] fixture: serving mode sum on port \d+$/m);
+    const [, transformJob, outDir] = /Transform job (cli-transform-\d{17}-[0-9a-z]+) Completed: 320 records in [0-9.]+ s\n {2}outputs: {5}(\S+) \(2 \.out files\)/.exec(res.stdout)!;
     expect(outDir).toBe(path.join(workdir, transformJob));
     expect(fs.readFileSync(path.join(outDir, 'a.csv.out'), 'utf8').split('\n').slice(0, 3)).toEqual(['3', '4', '5']);
     expect(fs.existsSync(path.join(outDir, 'sub', 'b.csv.out'))).toBe(true);
@@ -338,7 +338,7 @@ describe('byoa local run', () => {
     fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('"MODE": "ignored"', '"FIXTURE_TRAIN_FAIL": "1"'));
     const res = await runCli(['local', 'run', 'TestStack/Pipe', '--app', a.dir, '--workdir', path.join(work, 'run-fail')]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/Training job fixture-train-\d{17} Failed: fixture: training failed on purpose/);
+    expect(res.stderr).toMatch(/Training job fixture-train-\d{17}-[0-9a-z]+ Failed: fixture: training failed on purpose/);
     expect(res.stderr).toMatch(/step 'train' of pipeline TestStack\/Pipe failed/);
     expect(res.stdout).not.toMatch(/=== Step transform ===/);
   });
@@ -434,8 +434,8 @@ describe('byoa local transform', () => {
     const res = await runCli(['local', 'transform', 'TestStack/Pipe', '--app', a.dir, '--workdir', path.join(work, 'tf-fail'), '--model', model]);
     // THEN
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/Transform job cli-transform-\d{17} Failed: .*in\.csv.*cannot predict a record containing BAD/);
-    expect(res.stderr).toMatch(/description: .*tf-fail\/cli-transform-\d{17}\/description\.json/);
+    expect(res.stderr).toMatch(/Transform job cli-transform-\d{17}-[0-9a-z]+ Failed: .*in\.csv.*cannot predict a record containing BAD/);
+    expect(res.stderr).toMatch(/description: .*tf-fail\/cli-transform-\d{17}-[0-9a-z]+\/description\.json/);
   });
 });
 

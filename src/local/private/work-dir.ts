@@ -63,6 +63,24 @@ export function transformJobPaths(workDir: string, jobName: string): TransformJo
   return { outputDir, descriptionPath: path.join(outputDir, DESCRIPTION_FILE) };
 }
 
+/**
+ * Creates the folder of a new job EXCLUSIVELY (its parent may exist): a job
+ * folder is owned by the one run that created it, which alone may remove
+ * what is in it. Throws a {@link LocalModeError} when it exists already.
+ */
+export function createJobFolder(dir: string): void {
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new LocalModeError(`The job folder ${dir} exists already: another run owns it. Start the job again (it gets a new name), `
+        + 'or use another --workdir.');
+    }
+    throw e;
+  }
+}
+
 /** Writes a job description (a Describe*Job response) as indented JSON. */
 export function writeDescription(file: string, description: object, trailingNewline = false): void {
   fs.writeFileSync(file, JSON.stringify(description, undefined, 2) + (trailingNewline ? '\n' : ''));

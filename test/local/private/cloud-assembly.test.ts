@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readRunSpec, readRunSpecs } from '../../../src/local/private/cloud-assembly';
-import { uniqueJobName } from '../../../src/local/private/job-name';
+import { jobNameMatcher, uniqueJobName } from '../../../src/local/private/job-name';
 import { JOB_NAME_PATTERN } from '../../../src/private/sagemaker-limits';
 import { makeAssembly, trainingRequest } from '../local-test-helpers';
 
@@ -38,8 +38,22 @@ describe('cloud assembly reader', () => {
 });
 
 describe('job names', () => {
-  test('prefix plus a UTC timestamp suffix', () => {
-    expect(uniqueJobName('iris-train', new Date('2030-01-02T03:04:05.678Z'))).toBe('iris-train-20300102030405678');
+  test('prefix plus a UTC timestamp and the process id in base 36', () => {
+    expect(uniqueJobName('iris-train', new Date('2030-01-02T03:04:05.678Z'), 4194303)).toBe('iris-train-20300102030405678-2hwcf');
+  });
+
+  test('the process id ends the name (names of two processes in the same millisecond differ there)', () => {
+    expect(uniqueJobName('x', new Date('2032-01-01T00:00:00.000Z'), 1234)).toMatch(/^x-\d{17}-ya$/);
+    expect(uniqueJobName('x', new Date('2032-01-01T00:00:00.000Z'), 1235)).toMatch(/^x-\d{17}-yb$/);
+  });
+
+  test('the matcher finds the names of its prefix and returns their stamp', () => {
+    const match = jobNameMatcher('a'.repeat(80));
+    expect(match(uniqueJobName('a'.repeat(80), new Date('2033-01-01T00:00:00.000Z')))).toBe('20330101000000000');
+    expect(match(`${'a'.repeat(39)}-20330101000000000`)).toBe('20330101000000000'); // an earlier version's name
+    expect(match(`${'a'.repeat(39)}-2033010100000000`)).toBeUndefined();
+    expect(jobNameMatcher('iris')('iris-20330101000000000-abc')).toBe('20330101000000000');
+    expect(jobNameMatcher('iris')('iris-x-20330101000000000-abc')).toBeUndefined();
   });
 
   test('are unique within a process even in the same millisecond', () => {

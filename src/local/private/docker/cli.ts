@@ -8,10 +8,13 @@
  * it for anybody else; containers, networks and folders remember the CLI
  * that created them. {@link ensureDockerEngine} checks once per CLI that an
  * engine answers (clear {@link LocalModeError} otherwise) and whether it
- * has a bridge network. {@link docker} is `runProcess(dockerExecutable(), ...)`.
+ * has the DEFAULT `bridge` network (the one `docker run` without
+ * `--network` joins and publishes ports from); a user-defined network that
+ * merely uses the bridge driver (docker compose's, the SageMaker SDK's
+ * `sagemaker-local`) does not count. {@link docker} is `runProcess(dockerExecutable(), ...)`.
  */
 import { AsyncLocalStorage } from 'async_hooks';
-import { engineVersionArgs, networkDriversArgs } from './commands';
+import { defaultBridgeInspectArgs, engineVersionArgs } from './commands';
 import { ProcessOptions, ProcessResult, runProcess, tail } from './process';
 import { LocalModeError } from '../../errors';
 
@@ -26,7 +29,12 @@ const executableScope = new AsyncLocalStorage<string>();
 export interface DockerEngineInfo {
   readonly executable: string;
   readonly serverVersion: string;
-  /** Whether `docker network ls` lists a network with the `bridge` driver. */
+  /**
+   * Whether the engine has its default network `bridge` (driver `bridge`,
+   * with an IPv4 subnet), so containers on it get an address and can
+   * publish a loopback port. False on engines started with `--bridge=none`,
+   * whatever user-defined bridge-driver networks exist.
+   */
   readonly hasBridge: boolean;
 }
 
@@ -89,14 +97,23 @@ export function ensureDockerEngine(): Promise<DockerEngineInfo> {
         throw new LocalModeError(`Local mode needs a running Docker engine, but '${exe} version' got no answer from the server `
           + `(exit code ${version.exitCode}): ${tail(version.stderr, 5) || 'no output'}. Start the Docker daemon and try again.`);
       }
-      const networks = await runProcess(exe, networkDriversArgs());
-      const hasBridge = networks.stdout.split('\n').some((d) => d.trim() === 'bridge');
+      const bridge = await runProcess(exe, defaultBridgeInspectArgs(), { check: false });
+      const hasBridge = bridge.exitCode === 0 && isUsableDefaultBridge(bridge.stdout);
       return { executable: exe, serverVersion: version.stdout.trim(), hasBridge };
     })();
     enginePromises.set(exe, enginePromise);
     enginePromise.catch(() => { enginePromises.delete(exe); });
   }
   return enginePromise;
+}
+
+/**
+ * Whether the output of {@link defaultBridgeInspectArgs} describes a usable
+ * default bridge: driver `bridge` and at least one subnet.
+ */
+export function isUsableDefaultBridge(inspectOutput: string): boolean {
+  const [driver, subnets] = inspectOutput.trim().split('|');
+  return driver === 'bridge' && /\d+\.\d+\.\d+\.\d+\/\d+/.test(subnets ?? '');
 }
 
 /** `runProcess(dockerExecutable(), args, options)`. */

@@ -40,6 +40,7 @@ export interface BindMount {
 export interface PortMapping {
   /** @default '127.0.0.1' (never all interfaces) */
   readonly hostIp?: string;
+  /** 0: the engine picks a free one (`-p 127.0.0.1::8080`; read it back with {@link publishedPortArgs}). */
   readonly hostPort: number;
   readonly containerPort: number;
 }
@@ -112,7 +113,7 @@ export function buildRunArgs(options: ContainerRunOptions): string[] {
   if (options.user) { args.push('--user', options.user); }
   if (options.stopTimeoutSeconds !== undefined) { args.push('--stop-timeout', String(Math.ceil(options.stopTimeoutSeconds))); }
   for (const p of options.publish ?? []) {
-    args.push('-p', `${p.hostIp ?? '127.0.0.1'}:${p.hostPort}:${p.containerPort}`);
+    args.push('-p', `${p.hostIp ?? '127.0.0.1'}:${p.hostPort || ''}:${p.containerPort}`);
   }
   for (const m of options.mounts ?? []) {
     const fields = ['type=bind', `source=${m.hostPath}`, `target=${m.containerPath}`];
@@ -186,9 +187,13 @@ export function engineVersionArgs(): string[] {
   return ['version', '--format', '{{.Server.Version}}'];
 }
 
-/** `docker network ls` listing the drivers. */
-export function networkDriversArgs(): string[] {
-  return ['network', 'ls', '--format', '{{.Driver}}'];
+/**
+ * `docker network inspect bridge`: the DEFAULT bridge network only (by its
+ * reserved name), printing `<driver>|<subnet> <subnet>...`; fails when the
+ * engine has none (`--bridge=none`).
+ */
+export function defaultBridgeInspectArgs(): string[] {
+  return ['network', 'inspect', 'bridge', '--format', '{{.Driver}}|{{range .IPAM.Config}}{{.Subnet}} {{end}}'];
 }
 
 /** `docker network create` of a network with this process's labels. */
@@ -219,6 +224,16 @@ export function followLogsArgs(name: string): string[] {
 /** `docker wait` for a container's exit code. */
 export function waitArgs(name: string): string[] {
   return ['wait', name];
+}
+
+/** `docker inspect` printing `<main pid> <running>` of a container. */
+export function containerStateArgs(name: string): string[] {
+  return ['inspect', '--format', '{{.State.Pid}} {{.State.Running}}', name];
+}
+
+/** `docker port` of one container port (`127.0.0.1:49153` per line). */
+export function publishedPortArgs(name: string, containerPort: number): string[] {
+  return ['port', name, `${containerPort}/tcp`];
 }
 
 /** What `docker build` of an image asset needs. */

@@ -1,9 +1,11 @@
 /**
- * Networking of local containers (INTERNAL). With no bridge network (engines
- * started with `--bridge=none`) containers use host networking; a server
- * then binds a free loopback port (set it in `SAGEMAKER_BIND_TO_PORT`). With
- * a bridge, servers publish `-p 127.0.0.1:PORT:8080`, and multi-host
- * training jobs get a network of their own.
+ * Networking of local containers (INTERNAL). Without the default `bridge`
+ * network (engines started with `--bridge=none`; a user-defined network
+ * with the bridge driver does not count) containers use host networking; a
+ * server then binds a free loopback port (set it in
+ * `SAGEMAKER_BIND_TO_PORT`). With it, servers publish
+ * `-p 127.0.0.1::8080`, and multi-host training jobs get a network of their
+ * own.
  */
 import * as net from 'net';
 import { cleanupRegistry } from './cleanup';
@@ -13,7 +15,7 @@ import { LocalModeError } from '../../errors';
 
 /**
  * The network mode for a container: `none` with network isolation, else
- * `host` when the engine has no bridge network, else `bridge`.
+ * `host` when the engine has no default bridge network, else `bridge`.
  */
 export function networkModeFor(engine: DockerEngineInfo, networkIsolation: boolean): string {
   if (networkIsolation) { return 'none'; }

@@ -2,13 +2,17 @@
  * INTERNAL (not exported from the barrel): one `IMAGE serve` container, as
  * used by both the real-time endpoint and batch transform. It
  *
- * - picks a free loopback port: with host networking (engines without a
- *   bridge network) the container gets `SAGEMAKER_BIND_TO_PORT=<port>` (the
- *   variable SageMaker sets for inference-pipeline containers), so several
- *   containers run side by side; with a bridge network it publishes
- *   `127.0.0.1:<port>:8080` instead;
+ * - picks a loopback port: with host networking (engines without the
+ *   default bridge network) 8080 when it is free, else a free port in
+ *   `SAGEMAKER_BIND_TO_PORT=<port>` (the variable SageMaker sets for
+ *   inference-pipeline containers), so several containers run side by side;
+ *   the port is claimed across processes (`./port-claim.ts`) until the
+ *   container stops. With the default bridge the engine publishes 8080 on a
+ *   loopback port it picks (`-p 127.0.0.1::8080`);
  * - waits for `GET /ping` to answer 200 (2 s per ping) within the startup
- *   timeout, and fails AT ONCE with the container's last log lines if it
+ *   timeout, from THIS container (with host networking the listening socket
+ *   must be one of its processes': `./port-owner.ts`), and names the URL it
+ *   tried when it gives up; fails AT ONCE with the container's last log lines if it
  *   exits meanwhile, or with a clear message when it ignores
  *   `SAGEMAKER_BIND_TO_PORT` and binds 8080;
  * - mounts the model folder read-only as `/opt/ml/model`;
@@ -21,10 +25,12 @@ import type * as http from 'http';
 import * as net from 'net';
 import { LocalModeError } from '../../errors';
 import {
-  BindMount, cleanupRegistry, ContainerRunOptions, ensureDockerEngine, freeLoopbackPort, networkModeFor,
-  RunningContainer, startDetachedContainer,
+  BindMount, cleanupRegistry, containerStateArgs, ContainerRunOptions, docker, ensureDockerEngine, freeLoopbackPort, networkModeFor,
+  publishedPortArgs, RunningContainer, startDetachedContainer,
 } from '../docker';
 import { HttpAnswer, HttpFailure, keepAliveAgent, loopbackRequest } from './loopback-http';
+import { PortClaim, portClaimDir, tryClaimPort } from './port-claim';
+import { listenerBelongsTo } from './port-owner';
 
 /** The port a SageMaker serving container listens on. */
 export const SAGEMAKER_SERVING_PORT = 8080;
@@ -58,9 +64,6 @@ export interface ServingContainerOptions {
   readonly maxSockets?: number;
 }
 
-/** Whether a serving container of this process listens on the host's port 8080 (host networking). */
-let defaultPortClaimed = false;
-
 /** A started, healthy serving container. */
 export class ServingContainer {
   /**
@@ -72,23 +75,19 @@ export class ServingContainer {
     const network = networkModeFor(engine, false);
     const hostNetwork = network === 'host';
     // With host networking the container shares the host's ports. While
-    // 8080 is free it listens there, exactly as on SageMaker, and its
-    // environment is the model's alone. When 8080 is taken (another local
-    // endpoint), it gets a free port in SAGEMAKER_BIND_TO_PORT, the variable
+    // 8080 is free (and no other process has claimed it) it listens there,
+    // exactly as on SageMaker, and its environment is the model's alone.
+    // Otherwise it gets a free port in SAGEMAKER_BIND_TO_PORT, the variable
     // SageMaker sets for inference-pipeline containers: only images that read
-    // it can run beside another endpoint on such an engine.
-    // The claim is taken synchronously, so endpoints started at once in this
-    // process never both pick 8080.
-    const claimed = hostNetwork && !defaultPortClaimed;
-    if (claimed) defaultPortClaimed = true;
-    const defaultPortBusyBefore = hostNetwork ? (!claimed || await isListening(SAGEMAKER_SERVING_PORT)) : false;
-    if (claimed && defaultPortBusyBefore) defaultPortClaimed = false;
-    const port = hostNetwork && !defaultPortBusyBefore ? SAGEMAKER_SERVING_PORT : await freeLoopbackPort();
+    // it can run beside another endpoint on such an engine. Either port is
+    // claimed across processes (./port-claim.ts) until the container stops.
+    // With the default bridge the engine picks a free loopback port itself.
+    const placement = hostNetwork ? await claimHostPort() : undefined;
     const environment: { [key: string]: string } = { ...options.environment };
-    if (hostNetwork && port !== SAGEMAKER_SERVING_PORT) {
-      environment.SAGEMAKER_BIND_TO_PORT = String(port);
+    if (placement && placement.claim.port !== SAGEMAKER_SERVING_PORT) {
+      environment.SAGEMAKER_BIND_TO_PORT = String(placement.claim.port);
       options.onLog?.(`byoa: port ${SAGEMAKER_SERVING_PORT} is in use and this Docker engine has no bridge network: `
-        + `the container is asked to listen on ${port} (SAGEMAKER_BIND_TO_PORT).`);
+        + `the container is asked to listen on ${placement.claim.port} (SAGEMAKER_BIND_TO_PORT).`);
     }
     const mounts: BindMount[] = options.modelDir ? [{ hostPath: options.modelDir, containerPath: '/opt/ml/model', readOnly: true }] : [];
     const name = `${options.namePrefix}-${crypto.randomBytes(4).toString('hex')}`;
@@ -100,7 +99,7 @@ export class ServingContainer {
       env: environment,
       mounts,
       network,
-      publish: hostNetwork ? undefined : [{ hostIp: '127.0.0.1', hostPort: port, containerPort: SAGEMAKER_SERVING_PORT }],
+      publish: hostNetwork ? undefined : [{ hostIp: '127.0.0.1', hostPort: 0, containerPort: SAGEMAKER_SERVING_PORT }],
     };
     const logTail: string[] = [];
     const onLine = (line: string) => {
@@ -109,14 +108,16 @@ export class ServingContainer {
       options.onLog?.(line);
     };
     let container: RunningContainer;
+    let port: number;
     try {
       container = await startDetachedContainer(runOptions, onLine);
+      port = placement ? placement.claim.port : await publishedLoopbackPort(name);
     } catch (e) {
       await cleanupRegistry.cleanup({ containers: [name] });
-      if (port === SAGEMAKER_SERVING_PORT && hostNetwork) defaultPortClaimed = false;
+      placement?.claim.release();
       throw new LocalModeError(`Could not start serving container from image '${options.image}': ${(e as Error).message}`);
     }
-    const serving = new ServingContainer(container, port, logTail, options, hostNetwork, defaultPortBusyBefore);
+    const serving = new ServingContainer(container, port, logTail, options, placement);
     try {
       await serving.waitUntilHealthy();
     } catch (e) {
@@ -137,8 +138,8 @@ export class ServingContainer {
     public readonly port: number,
     private readonly logTail: string[],
     private readonly options: ServingContainerOptions,
-    private readonly hostNetwork: boolean,
-    private readonly defaultPortBusyBefore: boolean,
+    /** Host networking: the claimed port, and whether 8080 was taken by someone else. */
+    private readonly placement: HostPortPlacement | undefined,
   ) {
     this.agent = keepAliveAgent(options.maxSockets ?? 1);
     container.exited.then((code) => { this.exitCode = code; }, () => { this.exitCode = -1; });
@@ -181,7 +182,43 @@ export class ServingContainer {
       await this.container.stop(graceSeconds ?? this.options.stopGraceSeconds);
     }
     await this.container.remove();
-    if (this.hostNetwork && this.port === SAGEMAKER_SERVING_PORT) defaultPortClaimed = false;
+    this.placement?.claim.release();
+  }
+
+  private get hostNetwork(): boolean {
+    return this.placement !== undefined;
+  }
+
+  /** `http://127.0.0.1:<port>/ping`, for messages. */
+  private get pingUrl(): string {
+    return `${this.url}/ping`;
+  }
+
+  /** The container's main pid, while it runs (`docker inspect`); undefined when it is not running. */
+  private async mainPid(): Promise<number | undefined> {
+    const res = await docker(containerStateArgs(this.name), { check: false });
+    const [pid, running] = res.stdout.trim().split(' ');
+    return res.exitCode === 0 && running === 'true' && Number(pid) > 0 ? Number(pid) : undefined;
+  }
+
+  /**
+   * After a 200 from /ping: whether it came from THIS container. With host
+   * networking, the socket listening on the port must belong to one of the
+   * container's processes (when /proc can tell), and the container must be
+   * running. Throws when another program answers on the port.
+   */
+  private async answeredByOwnContainer(): Promise<boolean> {
+    const pid = await this.mainPid();
+    if (pid === undefined) return false;
+    if (!this.hostNetwork) return true; // the engine's own published port
+    const owner = listenerBelongsTo(this.port, pid);
+    if (owner.kind === 'other') {
+      throw new LocalModeError(
+        `GET ${this.pingUrl} answered 200, but that port is held by another program (process ${owner.pid}${owner.command ? `: ${owner.command}` : ''}), `
+        + `not by serving container '${this.name}' (image '${this.options.image}'): it answered instead of the container.` + this.describeLogs(),
+      );
+    }
+    return true;
   }
 
   private describeLogs(): string {
@@ -209,11 +246,11 @@ export class ServingContainer {
           this.portHint() + this.describeLogs(),
         );
       }
-      if (outcome.answer?.status === 200) return;
-      lastProblem = outcome.answer ? `GET /ping answered ${outcome.answer.status}` : `GET /ping failed: ${outcome.failure?.message}`;
-      if (this.hostNetwork && this.port !== SAGEMAKER_SERVING_PORT && !this.defaultPortBusyBefore
+      if (outcome.answer?.status === 200 && await this.answeredByOwnContainer()) return;
+      lastProblem = outcome.answer ? `it answered ${outcome.answer.status}` : `${outcome.failure?.message}`;
+      if (this.hostNetwork && this.port !== SAGEMAKER_SERVING_PORT
         && outcome.failure?.code === 'ECONNREFUSED' && Date.now() - started > 1000
-        && await isListening(SAGEMAKER_SERVING_PORT)) {
+        && await this.listensOnDefaultPort()) {
         throw new LocalModeError(
           `Serving container '${this.name}' (image '${this.options.image}') listens on port ${SAGEMAKER_SERVING_PORT} instead of ` +
           `SAGEMAKER_BIND_TO_PORT=${this.port}. This Docker engine has no bridge network, so serving containers share the host's ` +
@@ -225,10 +262,26 @@ export class ServingContainer {
       if (pause > 0) await Promise.race([sleep(pause), exited]);
     }
     throw new LocalModeError(
-      `Serving container '${this.name}' (image '${this.options.image}') did not become healthy within ${this.options.startupTimeoutMs / 1000} s ` +
-      `(${lastProblem}). Its server must answer GET /ping with 200 on ${this.hostNetwork ? `SAGEMAKER_BIND_TO_PORT (${this.port})` : 'port 8080'}; ` +
+      `Serving container '${this.name}' (image '${this.options.image}') did not become healthy within ${this.options.startupTimeoutMs / 1000} s: ` +
+      `GET ${this.pingUrl} (tried every 250 ms, ${pingTimeout} ms each) last got: ${lastProblem}. ` +
+      `Its server must answer GET /ping with 200 on ${this.hostNetwork
+        ? (this.port === SAGEMAKER_SERVING_PORT ? `port ${SAGEMAKER_SERVING_PORT} (host network)` : `SAGEMAKER_BIND_TO_PORT (${this.port}, host network)`)
+        : `container port ${SAGEMAKER_SERVING_PORT}, published on 127.0.0.1:${this.port}`}; ` +
       'raise the startup health-check timeout if it needs longer.' + this.describeLogs(),
     );
+  }
+
+  /**
+   * Whether THIS container listens on 8080 (so it ignored
+   * SAGEMAKER_BIND_TO_PORT). Where /proc cannot tell: whether 8080 listens
+   * although nobody held it when the port was chosen.
+   */
+  private async listensOnDefaultPort(): Promise<boolean> {
+    if (!await isListening(SAGEMAKER_SERVING_PORT)) return false;
+    const pid = await this.mainPid();
+    const owner = pid === undefined ? undefined : listenerBelongsTo(SAGEMAKER_SERVING_PORT, pid);
+    if (owner && owner.kind !== 'unknown') return owner.kind === 'own';
+    return !this.placement!.defaultPortBusy;
   }
 
   private portHint(): string {
@@ -237,6 +290,39 @@ export class ServingContainer {
       ? ` Its port was already in use: this Docker engine has no bridge network, so serving containers share the host's network; the image must listen on SAGEMAKER_BIND_TO_PORT (${this.port}), not always on ${SAGEMAKER_SERVING_PORT}.`
       : ' Its port was already in use.';
   }
+}
+
+/** The port a host-network container gets, claimed across processes. */
+interface HostPortPlacement {
+  readonly claim: PortClaim;
+  /** 8080 was claimed by another process or listened already. */
+  readonly defaultPortBusy: boolean;
+}
+
+/** Claims 8080 when it is free and unclaimed, else another free loopback port. */
+async function claimHostPort(): Promise<HostPortPlacement> {
+  const preferred = tryClaimPort(SAGEMAKER_SERVING_PORT);
+  if (preferred) {
+    if (!await isListening(SAGEMAKER_SERVING_PORT)) return { claim: preferred, defaultPortBusy: false };
+    preferred.release();
+  }
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const claim = tryClaimPort(await freeLoopbackPort());
+    if (claim && !await isListening(claim.port)) return { claim, defaultPortBusy: true };
+    claim?.release();
+  }
+  throw new LocalModeError(`Could not claim a free loopback port for a serving container (claims are files in ${portClaimDir()}).`);
+}
+
+/** The loopback port the engine published container port 8080 on (`docker port`). */
+async function publishedLoopbackPort(name: string): Promise<number> {
+  const res = await docker(publishedPortArgs(name, SAGEMAKER_SERVING_PORT), { check: false });
+  const m = /^127\.0\.0\.1:(\d+)$/m.exec(res.stdout);
+  if (res.exitCode !== 0 || !m) {
+    throw new LocalModeError(`the engine has a default bridge network, but did not publish container port ${SAGEMAKER_SERVING_PORT} `
+      + `of '${name}' on 127.0.0.1 (docker port: ${(res.stdout + res.stderr).trim() || 'no mapping'}).`);
+  }
+  return Number(m[1]);
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */

@@ -39,7 +39,7 @@ import {
   BindMount, cleanupRegistry, createNetwork, DockerEngineInfo, networkModeFor, OutputStream,
   removeContainers, restoreOwnership, runContainer, RunningContainer, stopContainers,
 } from '../docker';
-import { localJobArn, trainingJobPaths, writeDescription } from '../work-dir';
+import { createJobFolder, localJobArn, trainingJobPaths, writeDescription } from '../work-dir';
 
 
 export interface TrainingRunOptions {
@@ -88,7 +88,8 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
   const paths = trainingJobPaths(options.workDir, jobName);
   const { scratch, outputDir, modelArtifact, outputArtifact } = paths;
 
-  fs.mkdirSync(outputDir, { recursive: true });
+  createJobFolder(paths.jobDir);
+  fs.mkdirSync(outputDir);
   // A folder the containers write into as root: removing it may need the image (see CleanupRegistry).
   cleanupRegistry.trackDir(scratch, { image: options.image });
   const containers: RunningContainer[] = [];

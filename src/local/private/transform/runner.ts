@@ -35,7 +35,7 @@ import { uniqueJobName } from '../job-name';
 import { HttpAnswer, HttpFailure } from '../serving/loopback-http';
 import { createModelDir, extractModelArchive } from '../serving/model-archive';
 import { ServingContainer } from '../serving/serving-container';
-import { localJobArn, transformJobPaths, writeDescription } from '../work-dir';
+import { createJobFolder, localJobArn, transformJobPaths, writeDescription } from '../work-dir';
 
 const MB = 1024 * 1024;
 const NEWLINE = Buffer.from('\n');
@@ -149,7 +149,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
   const inputs = resolveTransformInputs(request.TransformInput, options.assemblyDir);
 
   const { outputDir, descriptionPath } = transformJobPaths(options.workDir, jobName);
-  fs.mkdirSync(outputDir, { recursive: true });
+  createJobFolder(outputDir);
 
   const environment: { [key: string]: string } = {
     ...(container.Environment ?? {}),

@@ -64,7 +64,7 @@ describe('a job that completes', () => {
   test('is Completed with a valid unique job name', () => {
     expect(run.result.status).toBe(LocalJobStatus.COMPLETED);
     expect(run.result.failureReason).toBeUndefined();
-    expect(run.result.jobName).toMatch(/^fixture-train-\d{17}$/);
+    expect(run.result.jobName).toMatch(/^fixture-train-\d{17}-[0-9a-z]+$/);
     expect(run.result.jobName).toMatch(JOB_NAME_PATTERN);
   });
 

@@ -77,7 +77,7 @@ describe('runTransformJob', () => {
     expect(job.status).toBe('Completed');
     // (With host networking and port 8080 free, the container listens on 8080: no SAGEMAKER_BIND_TO_PORT either.)
     expect(JSON.parse(job.read('a.json.out'))).toEqual({ SAGEMAKER_BATCH: 'true', MODEL_FLAG: 'on' });
-    expect(job.jobName).toMatch(/^tj-\d{17}$/);
+    expect(job.jobName).toMatch(/^tj-\d{17}-[0-9a-z]+$/);
     const description = JSON.parse(job.read('description.json'));
     expect(description).toMatchObject({
       TransformJobName: job.jobName,
