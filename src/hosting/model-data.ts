@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import { ByoaValidationError } from '../private/errors';
 
 /** What a {@link ModelData} resolves to once bound. */
 export interface ModelDataConfig {
@@ -49,7 +50,7 @@ class AssetModelData extends ModelData {
   constructor(private readonly filePath: string) { super(); }
   public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
     if (!this.filePath.endsWith('.tar.gz')) {
-      throw new Error(`${scope.node.path}: ModelData.fromAsset needs a .tar.gz archive, got ${JSON.stringify(this.filePath)}`);
+      throw new ByoaValidationError(scope.node.path, [`ModelData.fromAsset path: ${JSON.stringify(this.filePath)} is not valid; allowed: a .tar.gz archive`]);
     }
     // One asset per stack, so that using it in two stacks makes no cross-stack reference.
     const stack = Stack.of(scope);

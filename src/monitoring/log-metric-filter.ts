@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_LOG_METRIC_NAMESPACE } from './private/constants';
-import { throwIfProblems } from './private/errors';
+import { Problems } from '../private/validation';
 import { checkMetricFilter, regexTerms } from './private/filter-checks';
 import { SageMakerLogGroup } from './sagemaker-log-group';
 
@@ -137,7 +137,8 @@ export class LogMetricFilter extends Construct {
     this.logGroup = props.logGroup;
 
     const pattern = props.filterPattern.logPatternString;
-    throwIfProblems(this.node.path, checkMetricFilter({
+    const problems = new Problems();
+    problems.addAll(checkMetricFilter({
       filterPattern: pattern,
       metricNamespace: this.metricNamespace,
       metricName: this.metricName,
@@ -145,6 +146,7 @@ export class LogMetricFilter extends Construct {
       dimensions: props.dimensions,
       defaultValue: props.defaultValue,
     }));
+    problems.throwIfAny(this);
 
     this.metricFilter = new logs.MetricFilter(this, 'Resource', {
       logGroup: props.logGroup.logGroup,

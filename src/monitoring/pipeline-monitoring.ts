@@ -13,7 +13,7 @@ import { EndpointMetrics } from './endpoint-metrics';
 import { LogMetricFilter, LogMetricFilterOptions, SageMakerLogSource } from './log-metric-filter';
 import { DEFAULT_ERROR_LINE_TERMS, METRIC_FILTER_UNSUPPORTED_WARNING } from './private/constants';
 import { DEFAULT_VARIANT_NAME } from '../private/sagemaker-limits';
-import { throwIfProblems } from './private/errors';
+import { Problems } from '../private/validation';
 import { filterMetricName, translateMetricDefinition } from './private/metric-definition-translator';
 import { SageMakerLogGroup } from './sagemaker-log-group';
 import { TrainingMetricOptions, TrainingMetrics } from './training-metrics';
@@ -466,45 +466,46 @@ export class PipelineMonitoring extends Construct {
   }
 
   private validate(props: PipelineMonitoringProps): void {
-    const problems: string[] = [];
+    const problems = new Problems();
     const needsEndpoint = (props.logs?.endpoint ?? false)
       || (props.metricFilters ?? []).some((f) => f.source === SageMakerLogSource.ENDPOINT);
     if (needsEndpoint && props.endpointName === undefined) {
-      problems.push('logs.endpoint or a metricFilters entry with source ENDPOINT needs endpointName, which is not set');
+      problems.addMessage('endpointName', 'is not set, and logs.endpoint or a metricFilters entry with source ENDPOINT needs it');
     }
     const names = new Set<string>();
     this.metricDefinitions.forEach((d, i) => {
-      if (names.has(d.name)) problems.push(`metricDefinitions[${i}].name '${d.name}' is used twice`);
+      if (names.has(d.name)) problems.add(`metricDefinitions[${i}].name`, d.name, 'a name no other metric definition has');
       names.add(d.name);
     });
     const alarmOptions = props.alarmOptions ?? {};
     for (const key of ['failedExecutionsThreshold', 'endpoint5xxErrorsThreshold', 'errorLinesThreshold'] as const) {
       const v = alarmOptions[key];
       if (v !== undefined && !Token.isUnresolved(v) && !(v >= 1)) {
-        problems.push(`alarmOptions.${key} is ${v}; it must be at least 1`);
+        problems.add(`alarmOptions.${key}`, v, 'at least 1');
       }
     }
     const ep = alarmOptions.evaluationPeriods;
     if (ep !== undefined && !Token.isUnresolved(ep) && !(Number.isInteger(ep) && ep >= 1)) {
-      problems.push(`alarmOptions.evaluationPeriods is ${ep}; it must be a whole number >= 1`);
+      problems.add('alarmOptions.evaluationPeriods', ep, 'a whole number >= 1');
     }
     const period = alarmOptions.period;
     if (period !== undefined && !period.isUnresolved()) {
       const s = period.toSeconds();
       if (!([10, 30].includes(s) || (s >= 60 && s % 60 === 0))) {
-        problems.push(`alarmOptions.period is ${s} seconds; CloudWatch alarms allow 10, 30 or a multiple of 60`);
+        problems.add('alarmOptions.period', `${s} seconds`, 'CloudWatch alarms allow 10, 30 or a multiple of 60 seconds');
       }
     }
     if (props.alarmTopic && props.createAlarmTopic) {
-      problems.push('alarmTopic and createAlarmTopic are both set; give a topic or ask for one, not both');
+      problems.addMessage('alarmTopic', 'and createAlarmTopic are both set; give a topic or ask for one, not both');
     }
-    throwIfProblems(this.node.path, problems);
+    problems.throwIfAny(this);
   }
 
   private requireEndpoint(method: string): EndpointMetrics {
     if (!this.endpointMetrics) {
-      throwIfProblems(this.node.path,
-        [`${method}() needs endpointName, which is not set`]);
+      const problems = new Problems();
+      problems.addMessage('endpointName', `is not set, and ${method}() needs it`);
+      problems.throwIfAny(this);
     }
     return this.endpointMetrics!;
   }

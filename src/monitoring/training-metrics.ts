@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { TRAINING_JOBS_METRIC_NAMESPACE } from './private/constants';
-import { throwIfProblems } from './private/errors';
+import { Problems } from '../private/validation';
 
 
 /** Properties of `TrainingMetrics`. */
@@ -65,8 +65,9 @@ export class TrainingMetrics {
   constructor(props: TrainingMetricsProps = {}) {
     const prefix = props.trainingJobNamePrefix;
     if (prefix !== undefined && !Token.isUnresolved(prefix)) {
-      throwIfProblems('TrainingMetrics', /^[A-Za-z0-9._-]+$/.test(prefix) ? []
-        : [`trainingJobNamePrefix '${prefix}' may contain only letters, digits, '-', '_' and '.'`]);
+      const problems = new Problems();
+      if (!/^[A-Za-z0-9._-]+$/.test(prefix)) problems.add('trainingJobNamePrefix', prefix, "letters, digits, '-', '_' and '.' only");
+      problems.throwIfAny('TrainingMetrics');
     }
     this.trainingJobNamePrefix = prefix;
   }
@@ -83,13 +84,13 @@ export class TrainingMetrics {
    * @default - Average over 5 minutes
    */
   public metricAcrossExecutions(metricName: string, options: TrainingMetricOptions = {}): cloudwatch.SearchExpression {
-    const problems: string[] = [];
+    const problems = new Problems();
     if (!Token.isUnresolved(metricName) && /["']/.test(metricName)) {
-      problems.push(`metricName '${metricName}' contains a quote, which cannot be used inside a SEARCH expression`);
+      problems.add('metricName', metricName, 'a name without quotes (it goes inside a SEARCH expression)');
     }
     const statistic = options.statistic ?? 'Average';
-    if (/'/.test(statistic)) problems.push(`statistic '${statistic}' contains a quote`);
-    throwIfProblems('TrainingMetrics.metricAcrossExecutions', problems);
+    if (/'/.test(statistic)) problems.add('statistic', statistic, 'a statistic without quotes');
+    problems.throwIfAny('TrainingMetrics.metricAcrossExecutions');
 
     const terms = [`MetricName="${metricName}"`];
     if (this.trainingJobNamePrefix) terms.push(`TrainingJobName=${this.trainingJobNamePrefix}`);

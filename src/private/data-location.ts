@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { ByoaValidationError } from './errors';
 import { grantReadPrefix } from './grants';
 import { suppressNagOnCdkSingleton } from './nag';
 
@@ -41,7 +42,8 @@ export interface DataBindOptions {
 export function bindAssetData(scope: Construct, id: string, assetPath: string, options: DataBindOptions): BoundDataLocation {
   const absolute = path.resolve(assetPath);
   if (!fs.existsSync(absolute)) {
-    throw new Error(`${scope.node.path}: input asset path ${JSON.stringify(assetPath)} does not exist (resolved to ${absolute})`);
+    throw new ByoaValidationError(scope.node.path,
+      [`input asset path: ${JSON.stringify(assetPath)} does not exist (resolved to ${absolute}); allowed: an existing file or directory`]);
   }
   const isFile = fs.statSync(absolute).isFile();
   const asset = new s3_assets.Asset(scope, `${id}Asset`, isFile
@@ -52,7 +54,7 @@ export function bindAssetData(scope: Construct, id: string, assetPath: string, o
     return { s3Uri: localUri, localUri };
   }
   if (!options.stagingBucket) {
-    throw new Error(`${scope.node.path}: an asset input needs a bucket to be extracted into`);
+    throw new ByoaValidationError(scope.node.path, ['stagingBucket: an asset input needs a bucket to be extracted into; give one']);
   }
   const prefix = `${options.stagingPrefix ?? 'inputs/'}${asset.assetHash}/`;
   new s3deploy.BucketDeployment(scope, `${id}Deployment`, {

@@ -43,6 +43,11 @@ export class Problems {
     this.list.push(`${property}: ${show(value)} is not valid; allowed: ${allowed}`);
   }
 
+  /** Adds problems already worded `property ...` (checks that return their findings as a list). */
+  public addAll(messages: string[]): void {
+    this.list.push(...messages);
+  }
+
   /** Adds a free-form problem that still names the property. */
   public addMessage(property: string, message: string): void {
     this.list.push(`${property}: ${message}`);

@@ -66,12 +66,12 @@ describe('TrainingMetrics', () => {
 
   test('rejects a prefix that would break the search expression', () => {
     expect(() => new TrainingMetrics({ trainingJobNamePrefix: "a' b" }))
-      .toThrow(/trainingJobNamePrefix 'a' b' may contain only letters, digits, '-', '_' and '.'/);
+      .toThrow(/trainingJobNamePrefix: "a' b" is not valid; allowed: letters, digits, '-', '_' and '.' only/);
   });
 
   test('rejects a metric name with quotes', () => {
     expect(() => new TrainingMetrics().metricAcrossExecutions('a"b'))
-      .toThrow(/metricName 'a"b' contains a quote/);
+      .toThrow(/metricName: "a\\"b" is not valid; allowed: a name without quotes/);
   });
 
   test('CloudWatch alarms refuse the search expression', () => {

@@ -306,38 +306,38 @@ describe('PipelineMonitoring', () => {
   describe('validation', () => {
     test('endpoint logs need an endpoint name', () => {
       expect(() => monitor({ logs: { endpoint: true } }))
-        .toThrow(/logs.endpoint or a metricFilters entry with source ENDPOINT needs endpointName, which is not set/);
+        .toThrow(/endpointName: is not set, and logs.endpoint or a metricFilters entry with source ENDPOINT needs it/);
     });
 
     test('endpoint metrics need an endpoint name', () => {
       const { monitoring } = monitor();
-      expect(() => monitoring.metricEndpointInvocations()).toThrow(/metricEndpointInvocations\(\) needs endpointName/);
+      expect(() => monitoring.metricEndpointInvocations()).toThrow(/endpointName: is not set, and metricEndpointInvocations\(\) needs it/);
     });
 
     test('metric definition names are unique', () => {
       expect(() => monitor({ metricDefinitions: [{ name: 'a', regex: 'a: (\\d+)' }, { name: 'a', regex: 'b: (\\d+)' }] }))
-        .toThrow(/metricDefinitions\[1\].name 'a' is used twice/);
+        .toThrow(/metricDefinitions\[1\].name: "a" is not valid; allowed: a name no other metric definition has/);
     });
 
     test('thresholds are at least 1', () => {
       expect(() => monitor({ alarmOptions: { errorLinesThreshold: 0 } }))
-        .toThrow(/alarmOptions.errorLinesThreshold is 0; it must be at least 1/);
+        .toThrow(/alarmOptions.errorLinesThreshold: 0 is not valid; allowed: at least 1/);
     });
 
     test('evaluation periods are whole and positive', () => {
       expect(() => monitor({ alarmOptions: { evaluationPeriods: 1.5 } }))
-        .toThrow(/alarmOptions.evaluationPeriods is 1.5; it must be a whole number >= 1/);
+        .toThrow(/alarmOptions.evaluationPeriods: 1.5 is not valid; allowed: a whole number >= 1/);
     });
 
     test('alarm periods are 10, 30 or a multiple of 60 seconds', () => {
       expect(() => monitor({ alarmOptions: { period: Duration.seconds(90) } }))
-        .toThrow(/alarmOptions.period is 90 seconds; CloudWatch alarms allow 10, 30 or a multiple of 60/);
+        .toThrow(/alarmOptions.period: "90 seconds" is not valid; allowed: CloudWatch alarms allow 10, 30 or a multiple of 60 seconds/);
     });
 
     test('a topic is given or created, not both', () => {
       const { stack, stateMachine } = setup();
       expect(() => new PipelineMonitoring(stack, 'M', { stateMachine, alarmTopic: new sns.Topic(stack, 'T'), createAlarmTopic: true }))
-        .toThrow(/alarmTopic and createAlarmTopic are both set/);
+        .toThrow(/alarmTopic: and createAlarmTopic are both set/);
     });
   });
 });
