@@ -7,10 +7,8 @@ import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { AwsCaller, CloudClients } from './clients';
 import { CloudError, describeAwsError } from './errors';
+import { LOCAL_MODE_CONTEXT_KEY as LOCAL_MODE_CONTEXT } from '../private/local-mode';
 import type { RunSpec } from '../private/run-spec';
-
-/** `LOCAL_MODE_CONTEXT_KEY` of the pipeline construct (not imported: the CLI does not load the construct library). */
-const LOCAL_MODE_CONTEXT = 'byoa:localMode';
 
 /** A pipeline of the cloud assembly, found in its deployed stack. */
 export interface DeployedPipeline {

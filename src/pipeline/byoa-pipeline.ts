@@ -20,7 +20,9 @@ import { endpointVariants, renderEndpointConfig, renderModel, validateEndpoint, 
 import { AlgorithmImage } from '../image/algorithm-image';
 import { ImageUse } from '../image/framework';
 import { PipelineMonitoring, PipelineMonitoringOptions } from '../monitoring/pipeline-monitoring';
+import { ByoaValidationError } from '../private/errors';
 import { grantSageMakerLogsAndMetrics } from '../private/grants';
+import { LOCAL_MODE_CONTEXT_KEY } from '../private/local-mode';
 import { NagSuppression, suppressNag } from '../private/nag';
 import { CodeSpec, RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
 import { Problems } from '../private/validation';
@@ -29,8 +31,6 @@ import { validateTraining } from '../training/training-request';
 import { BatchTransformProps } from '../transform/batch-transform-props';
 import { validateTransform } from '../transform/transform-request';
 
-/** The context key that turns local mode on for every pipeline that does not set `localMode`. */
-export const LOCAL_MODE_CONTEXT_KEY = 'byoa:localMode';
 const MAX_PREFIX_LENGTH = 26; // 63 - 1 - 36 (a UUID)
 const PREFIX_PATTERN = /^[a-z0-9](-*[a-z0-9])*$/;
 
@@ -166,6 +166,9 @@ export interface ByoaPipelineProps {
  * sends) into the cloud assembly, and `byoa local run <path>` runs it.
  */
 export class ByoaPipeline extends Construct {
+  /** The context key that turns local mode on for every pipeline that does not set `localMode` (`cdk synth -c byoa:localMode=true`). */
+  public static readonly LOCAL_MODE_CONTEXT_KEY = LOCAL_MODE_CONTEXT_KEY;
+
   /** Whether the pipeline was synthesized in local mode. */
   public readonly localMode: boolean;
   /** Prefix of the names of the jobs, models and endpoint configs. */
@@ -183,7 +186,7 @@ export class ByoaPipeline extends Construct {
   constructor(scope: Construct, id: string, props: ByoaPipelineProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const contextValue = this.node.tryGetContext(LOCAL_MODE_CONTEXT_KEY);
+    const contextValue = this.node.tryGetContext(ByoaPipeline.LOCAL_MODE_CONTEXT_KEY);
     this.localMode = props.localMode ?? (contextValue === true || contextValue === 'true');
     this.namePrefix = props.namePrefix ?? defaultPrefix(this);
     this.metricDefinitions = (props.training.metricDefinitions ?? []).map(m => ({ name: m.name, regex: m.regex }));
@@ -394,7 +397,8 @@ export class ByoaPipeline extends Construct {
 
   private cloudOnly<T>(value: T | undefined, name: string): T {
     if (value === undefined) {
-      throw new Error(`${this.node.path}: ${name} does not exist in local mode (localMode: true or the context value ${LOCAL_MODE_CONTEXT_KEY}); local mode creates no cloud resources`);
+      throw new ByoaValidationError(this.node.path, [`${name}: does not exist in local mode (localMode: true or the context value ${ByoaPipeline.LOCAL_MODE_CONTEXT_KEY}); `
+        + 'local mode creates no cloud resources']);
     }
     return value;
   }

@@ -646,9 +646,9 @@ describe('local mode', () => {
     expect(pipeline.localMode).toBe(true);
     expectNoCloudResources(stack);
     Annotations.fromStack(stack).hasInfo('/TestStack/Pipe', Match.stringLikeRegexp('local mode.*byoa local run TestStack/Pipe'));
-    expect(() => pipeline.stateMachine).toThrow(/^TestStack\/Pipe: stateMachine does not exist in local mode \(localMode: true or the context value byoa:localMode\)/);
-    expect(() => pipeline.role).toThrow(/TestStack\/Pipe: role does not exist in local mode/);
-    expect(() => pipeline.outputBucket).toThrow(/TestStack\/Pipe: outputBucket does not exist in local mode/);
+    expect(() => pipeline.stateMachine).toThrow(/^TestStack\/Pipe: invalid configuration \(1 problem\):\n  - stateMachine: does not exist in local mode \(localMode: true or the context value byoa:localMode\)/);
+    expect(() => pipeline.role).toThrow(/TestStack\/Pipe: invalid configuration \(1 problem\):\n  - role: does not exist in local mode/);
+    expect(() => pipeline.outputBucket).toThrow(/TestStack\/Pipe: invalid configuration \(1 problem\):\n  - outputBucket: does not exist in local mode/);
     expect(runSpecOf(pipeline).options.localMode).toBe(true);
   });
 
