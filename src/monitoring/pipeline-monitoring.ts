@@ -17,14 +17,7 @@ import { Problems } from '../private/validation';
 import { filterMetricName, translateMetricDefinition } from './private/metric-definition-translator';
 import { SageMakerLogGroup } from './sagemaker-log-group';
 import { TrainingMetricOptions, TrainingMetrics } from './training-metrics';
-
-/** A training metric definition, as given to the training job. */
-export interface MonitoredMetricDefinition {
-  /** The metric name, e.g. `train:accuracy`. */
-  readonly name: string;
-  /** The SageMaker regex with one capture group, e.g. `accuracy: ([0-9\.]+)`. */
-  readonly regex: string;
-}
+import type { MetricDefinition } from '../training/training-props';
 
 /** Which SageMaker log groups to monitor. */
 export interface MonitoredLogs {
@@ -229,7 +222,7 @@ export interface PipelineMonitoringProps extends PipelineMonitoringOptions {
    *
    * @default - none
    */
-  readonly metricDefinitions?: MonitoredMetricDefinition[];
+  readonly metricDefinitions?: MetricDefinition[];
 
   /**
    * The fixed part of the pipeline's training job names, to narrow the
@@ -282,7 +275,7 @@ export class PipelineMonitoring extends Construct {
 
   private readonly errorLineFilters = new Map<SageMakerLogSource, LogMetricFilter>();
   private readonly derivedFilters = new Map<string, LogMetricFilter>();
-  private readonly metricDefinitions: MonitoredMetricDefinition[];
+  private readonly metricDefinitions: MetricDefinition[];
   private readonly endpointName?: string;
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
