@@ -9,15 +9,23 @@
  * the machine that ran `cdk synth`, if it exists here (said in a progress
  * line). A repository image whose URI was not concrete at synth time
  * (`unresolved://<construct path>`) fails up front.
+ *
+ * SageMaker's own images (framework containers) are used when their exact
+ * URI is on the machine, without any AWS call; otherwise local mode logs in
+ * to their registry and pulls, and says plainly when that fails. Before
+ * building an asset whose Dockerfile starts `FROM` an ECR image that is not
+ * on the machine (a framework image extended by the user), local mode logs
+ * in to that image's registry, as `docker build` needs.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { dockerfileBaseImages, EcrRegistry, ecrRegistryOf } from './base-images';
 import {
   buildArgs, docker, dockerExecutable, ensureDockerEngine, imageInspectArgs, LineCallback, loginArgs, pullArgs, sortedEntries,
 } from './docker';
-import type { AssetImageSpec, ImageSpec, RepositoryImageSpec } from '../../private/run-spec';
+import type { AssetImageSpec, ImageSpec, RepositoryImageSpec, SageMakerImageSpec } from '../../private/run-spec';
 import { LocalModeError } from '../errors';
 
 /** The scheme of an image URI that was a token at synth time: `unresolved://<construct path of the repository>`. */
@@ -31,6 +39,8 @@ export interface PrepareImageOptions {
   readonly onLine?: LineCallback;
   /** ECR client factory (tests). @default - new ECRClient({ region }) */
   readonly ecrClientFactory?: (region: string | undefined) => ECRClient;
+  /** The run's region: picks the registry of a SageMaker image whose region was not concrete at synth time. */
+  readonly region?: string;
 }
 
 /** Make `spec` available locally and return the image reference to run. */
@@ -38,8 +48,9 @@ export async function prepareImage(spec: ImageSpec, assemblyDir: string, options
   switch (spec.kind) {
     case 'asset': return buildAssetImage(spec, assemblyDir, options);
     case 'repository': return pullRepositoryImage(spec, options);
+    case 'sagemaker': return pullSageMakerImage(spec, options);
     default:
-      throw new LocalModeError(`Unknown image kind '${(spec as { kind: string }).kind}' in the run spec: expected 'asset' or 'repository'.`);
+      throw new LocalModeError(`Unknown image kind '${(spec as { kind: string }).kind}' in the run spec: expected 'asset', 'repository' or 'sagemaker'.`);
   }
 }
 
@@ -61,6 +72,7 @@ async function buildAssetImage(spec: AssetImageSpec, assemblyDir: string, option
   const tag = assetImageTag(spec);
   if (await imageExists(tag)) { return tag; }
   const context = buildContext(spec, assemblyDir, options);
+  await loginForBaseImages(context, spec, options);
   const engine = await ensureDockerEngine();
   const args = buildArgs({
     tag, context, file: spec.file, platform: spec.platform, target: spec.target, buildArgs: spec.buildArgs, hostNetwork: !engine.hasBridge,
@@ -84,6 +96,70 @@ function buildContext(spec: AssetImageSpec, assemblyDir: string, options: Prepar
     + ': run \'cdk synth\' again so the asset is staged in the cloud assembly.');
 }
 
+/**
+ * Logs in to the ECR registry of every `FROM` image of the Dockerfile that
+ * is not on the machine (`docker build` cannot pull it otherwise).
+ */
+async function loginForBaseImages(context: string, spec: AssetImageSpec, options: PrepareImageOptions): Promise<void> {
+  const dockerfile = path.join(context, spec.file ?? 'Dockerfile');
+  if (!fs.existsSync(dockerfile)) { return; }
+  const registries = new Map<string, { registry: EcrRegistry; image: string }>();
+  for (const image of dockerfileBaseImages(fs.readFileSync(dockerfile, 'utf8'), spec.buildArgs)) {
+    const registry = ecrRegistryOf(image);
+    if (registry && !registries.has(registry.host) && !(await imageExists(image))) {
+      registries.set(registry.host, { registry, image });
+    }
+  }
+  for (const { registry, image } of registries.values()) {
+    options.onLine?.(`The Dockerfile starts FROM ${image}, which is not on this machine: logging in to ${registry.host} first.`, 'stdout');
+    await ecrLogin(registry, options, `to build ${path.basename(dockerfile)} FROM ${image}`);
+  }
+}
+
+/**
+ * A SageMaker image: used as it is when its exact URI is on the machine
+ * (no AWS call at all), else pulled after an ECR login; a failure says
+ * that local mode needs the image on the machine.
+ */
+async function pullSageMakerImage(spec: SageMakerImageSpec, options: PrepareImageOptions): Promise<string> {
+  const uri = sageMakerImageUri(spec, options.region);
+  if (await imageExists(uri)) { return uri; }
+  const registry = ecrRegistryOf(uri);
+  options.onLine?.(`${uri} is not on this machine: pulling it from SageMaker's registry.`, 'stdout');
+  try {
+    if (registry) { await ecrLogin(registry, options, `to pull ${uri}`); }
+    await docker(pullArgs(uri), { onLine: options.onLine });
+  } catch (e) {
+    const host = registry?.host ?? uri.split('/')[0];
+    throw new LocalModeError(`Local mode needs SageMaker's image ${uri} on this machine, and it is not there: `
+      + `pulling it failed (${(e as Error).message.split('\n')[0]}). Pull it where ${host} is reachable, with AWS credentials: `
+      + `'aws ecr get-login-password --region ${registry?.region ?? '<region>'} | docker login --username AWS --password-stdin ${host}' `
+      + `then 'docker pull ${uri}' (or 'docker load' an image saved elsewhere, or tag an image of your own with that URI).`);
+  }
+  presentImages.add(presenceKey(uri));
+  return uri;
+}
+
+/** The URI of a SageMaker image, in the run's region when the stack's was not concrete. */
+export function sageMakerImageUri(spec: SageMakerImageSpec, region: string | undefined): string {
+  if (!spec.imageUri.startsWith(UNRESOLVED_PREFIX)) { return spec.imageUri; }
+  const account = region ? spec.registries[region] : undefined;
+  if (!region || !account) {
+    throw new LocalModeError(`SageMaker's image ${spec.repository}:${spec.tag} has no registry in region ${region ?? '(none)'}; `
+      + `the stack is environment-agnostic, so local mode uses AWS_REGION: set it to one of ${Object.keys(spec.registries).sort().join(', ')}.`);
+  }
+  return `${account}.dkr.ecr.${region}.${ecrDomain(region)}/${spec.repository}:${spec.tag}`;
+}
+
+/** The DNS suffix of ECR in a region's partition. */
+function ecrDomain(region: string): string {
+  const byPrefix: [string, string][] = [
+    ['cn-', 'amazonaws.com.cn'], ['us-isob-', 'sc2s.sgov.gov'], ['us-isof-', 'csp.hci.ic.gov'], ['us-iso-', 'c2s.ic.gov'],
+    ['eu-isoe-', 'cloud.adc-e.uk'], ['eusc-', 'amazonaws.eu'],
+  ];
+  return byPrefix.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'amazonaws.com';
+}
+
 async function pullRepositoryImage(spec: RepositoryImageSpec, options: PrepareImageOptions): Promise<string> {
   const uri = spec.imageUri;
   if (uri?.startsWith(UNRESOLVED_PREFIX)) {
@@ -97,29 +173,34 @@ async function pullRepositoryImage(spec: RepositoryImageSpec, options: PrepareIm
       + 'Use a concrete repository URI or an image asset.');
   }
   if (await imageExists(uri)) { return uri; }
-  const registry = uri.split('/')[0];
-  if (/\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(registry)) {
-    await ecrLogin(spec, registry, options);
+  const registry = ecrRegistryOf(uri);
+  if (registry) {
+    await ecrLogin({ ...registry, region: spec.region ?? registry.region, account: spec.registryId ?? registry.account }, options,
+      'to pull the algorithm image', `build the image locally and tag it as ${uri}`);
   }
   await docker(pullArgs(uri), { onLine: options.onLine });
   presentImages.add(presenceKey(uri));
   return uri;
 }
 
-/** `docker login` to an ECR registry with a token from `GetAuthorizationToken`. */
-export async function ecrLogin(spec: RepositoryImageSpec, registry: string, options: PrepareImageOptions = {}): Promise<void> {
-  const region = spec.region ?? registry.split('.')[3];
+/**
+ * `docker login` to an ECR registry with a token from `GetAuthorizationToken`
+ * (`registryIds: [account]`: the token is for that registry). `purpose` and
+ * `alternative` complete the message when there is no token.
+ */
+export async function ecrLogin(ecr: EcrRegistry, options: PrepareImageOptions = {}, purpose = 'to pull the image', alternative?: string): Promise<void> {
+  const { host: registry, region } = ecr;
   const client = options.ecrClientFactory ? options.ecrClientFactory(region) : new ECRClient({ region });
   let token: string | undefined;
   let endpoint: string | undefined;
   try {
-    const res = await client.send(new GetAuthorizationTokenCommand(spec.registryId ? { registryIds: [spec.registryId] } : {}));
+    const res = await client.send(new GetAuthorizationTokenCommand({ registryIds: [ecr.account] }));
     token = res.authorizationData?.[0]?.authorizationToken;
     endpoint = res.authorizationData?.[0]?.proxyEndpoint;
   } catch (e) {
-    throw new LocalModeError(`Could not get an ECR login token for ${registry} (region ${region}) to pull the algorithm image: ${(e as Error).message}. `
-      + 'Configure AWS credentials (environment, profile or SSO) that may call ecr:GetAuthorizationToken, or build the image locally and tag it as '
-      + `${spec.imageUri}.`);
+    throw new LocalModeError(`Could not get an ECR login token for ${registry} (region ${region}) ${purpose}: ${(e as Error).message}. `
+      + 'Configure AWS credentials (environment, profile or SSO) that may call ecr:GetAuthorizationToken'
+      + (alternative ? `, or ${alternative}.` : '.'));
   }
   if (!token) {
     throw new LocalModeError(`ECR returned no authorization token for ${registry}.`);
