@@ -1,13 +1,19 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { LocalModeError } from './errors';
 import { LocalEndpoint } from './local-endpoint';
 import { ILocalRunObserver, ITransformProgressObserver, LocalJobStatus } from './local-types';
 import { readRunSpec } from './private/cloud-assembly';
-import { ensureDockerEngine, withDockerExecutable } from './private/docker';
+import { cleanupRegistry, ensureDockerEngine, withDockerExecutable } from './private/docker';
 import { prepareImage } from './private/image';
 import { uniqueJobName } from './private/job-name';
-import type { RunSpec } from '../private/run-spec';
+import type { ImageSpec, RunSpec } from '../private/run-spec';
+import {
+  builtInAlgorithmError, builtInAlgorithmOf, localCodeArchive, localModelEnvironment, localTrainingRequest, servingNeedsCodeMount, trainingCodeOf,
+  repackModelFile,
+} from './private/script-mode';
 import { runTrainingJob } from './private/training/runner';
 import { runTransformJob } from './private/transform/runner';
 
@@ -177,7 +183,8 @@ export class DockerRunner {
 
   private readonly spec: RunSpec;
   private readonly options: DockerRunnerOptions;
-  private image?: string;
+  /** Prepared images (local references), per role. */
+  private readonly images: { training?: string; inference?: string } = {};
 
   private constructor(assemblyDir: string, spec: RunSpec, options: DockerRunnerOptions) {
     this.assemblyDir = assemblyDir;
@@ -208,12 +215,23 @@ export class DockerRunner {
 
   private async trainWithEngine(options: LocalTrainOptions): Promise<LocalTrainingResult> {
     const observer = options.observer ?? this.options.observer;
+    this.checkRunsLocally();
     const engine = await this.engine();
-    const image = await this.prepareImage(observer);
-    const request = this.spec.training;
+    const image = await this.prepareImage('training', observer);
     observer?.onProgress(`Training ${this.pipelinePath} with ${image}`);
+    const jobName = uniqueJobName(this.spec.training.TrainingJobName);
+    return this.withScratch(async (scratch) => {
+      const { request, codeArchivePath } = await this.scriptModeTraining(jobName, scratch, observer);
+      return this.runTraining(request, jobName, image, engine, observer, codeArchivePath);
+    });
+  }
+
+  private async runTraining(request: RunSpec['training'], jobName: string, image: string, engine: Awaited<ReturnType<typeof ensureDockerEngine>>,
+    observer: ILocalRunObserver | undefined, codeArchivePath: string | undefined): Promise<LocalTrainingResult> {
     const res = await runTrainingJob({
       request,
+      jobName,
+      codeArchivePath,
       image,
       assemblyDir: this.assemblyDir,
       workDir: this.workDir,
@@ -221,9 +239,9 @@ export class DockerRunner {
       account: this.spec.account ?? '000000000000',
       engine,
       graceSeconds: (this.options.maxRuntimeGracePeriod ?? Duration.seconds(120)).toMilliseconds() / 1000,
-      onLogLine: observer ? (jobName, host, stream, line) => observer.onLogLine({ jobName, host, stream, line }) : undefined,
+      onLogLine: observer ? (job, host, stream, line) => observer.onLogLine({ jobName: job, host, stream, line }) : undefined,
       onMetric: observer
-        ? (jobName, p) => observer.onMetric({ jobName, host: p.host, metricName: p.metricName, value: p.value, timestamp: p.timestamp })
+        ? (job, p) => observer.onMetric({ jobName: job, host: p.host, metricName: p.metricName, value: p.value, timestamp: p.timestamp })
         : undefined,
       onProgress: observer ? (message) => observer.onProgress(message) : undefined,
     });
@@ -258,22 +276,27 @@ export class DockerRunner {
       throw new LocalModeError(`Pipeline ${this.pipelinePath} has no batch transform step: add one to the pipeline, or call train()/startEndpoint() only.`);
     }
     const observer = options.observer ?? this.options.observer;
+    this.checkRunsLocally();
     await this.engine();
-    const image = await this.prepareImage(observer);
+    const image = await this.prepareImage('inference', observer);
     observer?.onProgress(`Batch transform of ${this.pipelinePath} with ${image}`);
     // Named here, so that the container's first log lines carry the name too.
     const jobName = uniqueJobName(request.TransformJobName);
-    const res = await runTransformJob({
-      request,
-      jobName,
-      model: this.spec.model,
-      image,
-      modelArtifactPath: options.modelArtifact,
-      assemblyDir: this.assemblyDir,
-      workDir: this.workDir,
-      startupTimeoutMs: (options.startupHealthCheckTimeout ?? Duration.seconds(60)).toMilliseconds(),
-      onLogLine: observer ? (line) => observer.onLogLine({ jobName, host: 'algo-1', stream: 'stdout', line }) : undefined,
-      onProgress: (p) => options.progressObserver?.onProgress(p),
+    const res = await this.withScratch(async (scratch) => {
+      const serving = await this.scriptModeServing(options.modelArtifact, scratch, observer);
+      return runTransformJob({
+        request,
+        jobName,
+        model: { ...this.spec.model, PrimaryContainer: { ...this.spec.model.PrimaryContainer, Environment: serving.environment } },
+        image,
+        modelArtifactPath: serving.modelArtifactPath,
+        codeArchivePath: serving.codeArchivePath,
+        assemblyDir: this.assemblyDir,
+        workDir: this.workDir,
+        startupTimeoutMs: (options.startupHealthCheckTimeout ?? Duration.seconds(60)).toMilliseconds(),
+        onLogLine: observer ? (line) => observer.onLogLine({ jobName, host: 'algo-1', stream: 'stdout', line }) : undefined,
+        onProgress: (p) => options.progressObserver?.onProgress(p),
+      });
     });
     return {
       ...outcome(res),
@@ -295,8 +318,9 @@ export class DockerRunner {
 
   private async startEndpointWithEngine(options: LocalEndpointOptions): Promise<LocalEndpoint> {
     const observer = options.observer ?? this.options.observer;
+    this.checkRunsLocally();
     await this.engine();
-    const image = await this.prepareImage(observer);
+    const image = await this.prepareImage('inference', observer);
     const variants = this.spec.endpointConfig?.ProductionVariants ?? [];
     const variant = variants[0];
     if (variants.length > 1) {
@@ -307,16 +331,21 @@ export class DockerRunner {
     const variantTimeout = variant?.ContainerStartupHealthCheckTimeoutInSeconds;
     const endpointName = this.spec.endpointName ?? this.pipelinePath.split('/').pop() ?? 'endpoint';
     observer?.onProgress(`Starting local endpoint ${endpointName} with ${image}`);
-    return LocalEndpoint.start({
-      image,
-      environment: this.spec.model.PrimaryContainer?.Environment,
-      modelArtifactPath: options.modelArtifact,
-      endpointName,
-      startupHealthCheckTimeout: options.startupHealthCheckTimeout ?? (variantTimeout ? Duration.seconds(variantTimeout) : undefined),
-      invocationTimeout: options.invocationTimeout,
-      stopGracePeriod: options.stopGracePeriod,
-      logSink: observer ? { writeLine: (line) => observer.onLogLine({ jobName: endpointName, host: 'algo-1', stream: 'stdout', line }) } : undefined,
-      logPrefix: '',
+    // The endpoint extracts the archives at start: the scratch folder can go once it runs.
+    return this.withScratch(async (scratch) => {
+      const serving = await this.scriptModeServing(options.modelArtifact, scratch, observer);
+      return LocalEndpoint.start({
+        image,
+        environment: serving.environment,
+        modelArtifactPath: serving.modelArtifactPath,
+        codeArchivePath: serving.codeArchivePath,
+        endpointName,
+        startupHealthCheckTimeout: options.startupHealthCheckTimeout ?? (variantTimeout ? Duration.seconds(variantTimeout) : undefined),
+        invocationTimeout: options.invocationTimeout,
+        stopGracePeriod: options.stopGracePeriod,
+        logSink: observer ? { writeLine: (line) => observer.onLogLine({ jobName: endpointName, host: 'algo-1', stream: 'stdout', line }) } : undefined,
+        logPrefix: '',
+      });
     });
   }
 
@@ -337,19 +366,93 @@ export class DockerRunner {
     return ensureDockerEngine();
   }
 
-  /** Build or pull the algorithm image once per runner. */
-  private async prepareImage(observer?: ILocalRunObserver): Promise<string> {
-    if (!this.image) {
-      observer?.onProgress(`Preparing image (${this.spec.image.kind})`);
-      this.image = await prepareImage(this.spec.image, this.assemblyDir, {
+  /**
+   * Build or pull an image once per runner: the training image, or the
+   * model's (`inferenceImage`, else the training image).
+   */
+  private async prepareImage(role: 'training' | 'inference', observer?: ILocalRunObserver): Promise<string> {
+    const spec: ImageSpec = role === 'inference' ? this.spec.inferenceImage ?? this.spec.image : this.spec.image;
+    const key = role === 'inference' && this.spec.inferenceImage ? 'inference' : 'training';
+    if (!this.images[key]) {
+      observer?.onProgress(`Preparing the ${key === 'inference' ? 'inference' : 'algorithm'} image (${spec.kind})`);
+      this.images[key] = await prepareImage(spec, this.assemblyDir, {
+        region: this.region,
         onLine: observer ? (line) => observer.onProgress(line) : undefined,
       });
     }
-    return this.image;
+    return this.images[key]!;
+  }
+
+  /** Built-in algorithms are closed source: only SageMaker runs them. */
+  private checkRunsLocally(): void {
+    const algorithm = builtInAlgorithmOf(this.spec);
+    if (algorithm) throw builtInAlgorithmError(this.pipelinePath, algorithm);
+  }
+
+  /** Runs `fn` with a temp folder of this process, removed afterwards. */
+  private async withScratch<T>(fn: (scratch: string) => Promise<T>): Promise<T> {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `byoa-run-${process.pid}-`));
+    cleanupRegistry.trackDir(scratch);
+    try {
+      return await fn(scratch);
+    } finally {
+      await cleanupRegistry.cleanup({ dirs: [scratch] });
+    }
+  }
+
+  /**
+   * Script mode's training request as local mode runs it, and the code
+   * archive to mount at /opt/ml/code (none with a `code` channel: network
+   * isolation gives the container the archive as a channel, as in the cloud).
+   */
+  private async scriptModeTraining(jobName: string, scratch: string, observer?: ILocalRunObserver):
+  Promise<{ request: RunSpec['training']; codeArchivePath?: string }> {
+    const request = this.spec.training;
+    if (!this.spec.code) return { request };
+    const archive = await localCodeArchive(this.spec.code, this.assemblyDir, path.join(scratch, 'training-code'), (m) => observer?.onProgress(m));
+    const code = trainingCodeOf(request);
+    let codeChannelDir: string | undefined;
+    if (code.kind === 'channel') {
+      // The channel holds the archive under the name the submit directory gives it.
+      codeChannelDir = path.join(scratch, 'code-channel');
+      fs.mkdirSync(codeChannelDir);
+      fs.copyFileSync(archive, path.join(codeChannelDir, code.fileName));
+    }
+    return {
+      request: localTrainingRequest(request, { jobName, region: this.region, code, codeChannelDir }),
+      codeArchivePath: code.kind === 'mount' ? archive : undefined,
+    };
+  }
+
+  /**
+   * What a serving container of the model gets in script mode: the model
+   * archive (repacked with the inference code under `code/` when the model
+   * needs it, as the cloud pipeline does), the code archive to mount at
+   * /opt/ml/code otherwise, and the environment pointing there.
+   */
+  private async scriptModeServing(modelArtifact: string, scratch: string, observer?: ILocalRunObserver):
+  Promise<{ environment?: { [name: string]: string }; modelArtifactPath: string; codeArchivePath?: string }> {
+    const environment = this.spec.model.PrimaryContainer?.Environment;
+    const code = this.spec.inferenceCode ?? this.spec.code;
+    const repack = this.spec.repack === true;
+    if (!code || !(repack || servingNeedsCodeMount(environment, code, repack))) {
+      return { environment: localModelEnvironment(environment, { region: this.region, codeMounted: false }), modelArtifactPath: modelArtifact };
+    }
+    const archive = await localCodeArchive(code, this.assemblyDir, path.join(scratch, 'inference-code'), (m) => observer?.onProgress(m));
+    if (repack) {
+      const repacked = path.join(scratch, 'model.tar.gz');
+      observer?.onProgress(`Repacking ${modelArtifact} with the inference code under code/ (as the cloud pipeline does)`);
+      await repackModelFile(modelArtifact, archive, repacked);
+      return { environment: localModelEnvironment(environment, { region: this.region, codeMounted: false }), modelArtifactPath: repacked };
+    }
+    return {
+      environment: localModelEnvironment(environment, { region: this.region, codeMounted: true }),
+      modelArtifactPath: modelArtifact,
+      codeArchivePath: archive,
+    };
   }
 }
 
-/** What every local job result shares: its name, status, failure reason and duration. */
 function outcome(res: { jobName: string; status: string; failureReason?: string; startTime: Date; endTime: Date }) {
   return {
     jobName: res.jobName,

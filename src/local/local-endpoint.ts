@@ -4,7 +4,7 @@ import { LocalModeError, ModelError } from './errors';
 import { cleanupRegistry } from './private/docker';
 import { MAX_INVOKE_PAYLOAD_BYTES } from '../private/sagemaker-limits';
 import { HttpFailure } from './private/serving/loopback-http';
-import { createModelDir, extractModelArchive } from './private/serving/model-archive';
+import { createModelDir, extractCodeArchive, extractModelArchive } from './private/serving/model-archive';
 import { ServingContainer } from './private/serving/serving-container';
 
 /** Receives the log lines of a local container, one at a time. */
@@ -29,6 +29,15 @@ export interface LocalEndpointProps {
    * @default - `/opt/ml/model` is an empty folder
    */
   readonly modelArtifactPath?: string;
+  /**
+   * Script mode: path of a code archive (`sourcedir.tar.gz`). It is
+   * extracted into a fresh temp folder mounted read-only as `/opt/ml/code`,
+   * where the SageMaker Python SDK's local mode mounts the code, and removed
+   * by `stop()`. Point a framework container there with
+   * `SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/code` in `environment`.
+   * @default - nothing is mounted at `/opt/ml/code`
+   */
+  readonly codeArchivePath?: string;
   /**
    * Name of the endpoint, used in log prefixes, error messages and the
    * container name.
@@ -117,12 +126,16 @@ export class LocalEndpoint {
     const endpointName = props.endpointName ?? 'local-endpoint';
     const prefix = props.logPrefix ?? `[${endpointName}] `;
     const modelDir = props.modelArtifactPath ? await extractModelArchive(props.modelArtifactPath) : await createModelDir();
+    const dirs = [modelDir];
     let container: ServingContainer;
     try {
+      const codeDir = props.codeArchivePath ? await extractCodeArchive(props.codeArchivePath) : undefined;
+      if (codeDir) dirs.push(codeDir);
       container = await ServingContainer.start({
         image: props.image,
         environment: props.environment,
         modelDir,
+        codeDir,
         namePrefix: `byoa-endpoint-${endpointName.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)}`,
         labels: { 'byoa.endpoint': endpointName },
         startupTimeoutMs: (props.startupHealthCheckTimeout ?? Duration.seconds(60)).toMilliseconds(),
@@ -131,10 +144,10 @@ export class LocalEndpoint {
         maxSockets: 16,
       });
     } catch (e) {
-      await cleanupRegistry.cleanup({ dirs: [modelDir] });
+      await cleanupRegistry.cleanup({ dirs });
       throw e;
     }
-    return new LocalEndpoint(endpointName, container, modelDir, (props.invocationTimeout ?? Duration.seconds(60)).toMilliseconds());
+    return new LocalEndpoint(endpointName, container, dirs, (props.invocationTimeout ?? Duration.seconds(60)).toMilliseconds());
   }
 
   /** The endpoint's name. */
@@ -144,7 +157,8 @@ export class LocalEndpoint {
   private constructor(
     endpointName: string,
     private readonly container: ServingContainer,
-    private readonly modelDir: string,
+    /** The temp folders of /opt/ml/model (and /opt/ml/code), removed by stop(). */
+    private readonly tempDirs: string[],
     private readonly invocationTimeoutMs: number,
   ) {
     this.endpointName = endpointName;
@@ -184,7 +198,7 @@ export class LocalEndpoint {
     if (!this.stopping) {
       this.stopping = (async () => {
         await this.container.stop();
-        await cleanupRegistry.cleanup({ dirs: [this.modelDir] });
+        await cleanupRegistry.cleanup({ dirs: this.tempDirs });
       })();
     }
     return this.stopping;

@@ -2,13 +2,27 @@
  * INTERNAL (not exported from the barrel): puts a model archive where a
  * serving container sees it as `/opt/ml/model`, the way SageMaker does:
  * extracted BEFORE the container starts into a fresh folder that holds only
- * the archive's contents.
+ * the archive's contents. Script mode's code archive (`sourcedir.tar.gz`) is
+ * extracted the same way, for `/opt/ml/code`.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LocalModeError } from '../../errors';
 import { cleanupRegistry, runProcess } from '../docker';
+
+/** What an archive is, for messages and temp folder names. */
+interface ArchiveKind {
+  /** `Model artifact`, `Code archive`. */
+  readonly label: string;
+  /** What to give instead when the path is wrong. */
+  readonly expected: string;
+  /** The folder the container sees it in. */
+  readonly containerPath: string;
+}
+
+const MODEL_ARCHIVE: ArchiveKind = { label: 'Model artifact', expected: 'a model.tar.gz (the training job\'s output)', containerPath: '/opt/ml/model' };
+const CODE_ARCHIVE: ArchiveKind = { label: 'Code archive', expected: 'a sourcedir.tar.gz (script mode\'s code)', containerPath: '/opt/ml/code' };
 
 /**
  * Extracts `archivePath` (a `model.tar.gz`, or an uncompressed tar) into a
@@ -17,25 +31,29 @@ import { cleanupRegistry, runProcess } from '../docker';
  * extract them), absolute member names or `..` components.
  */
 export async function extractModelArchive(archivePath: string): Promise<string> {
-  const archive = path.resolve(archivePath);
-  let stat: fs.Stats;
+  await checkArchive(archivePath, MODEL_ARCHIVE);
+  return extractInto(archivePath, await createModelDir(), MODEL_ARCHIVE);
+}
+
+/**
+ * Extracts a script-mode code archive (`sourcedir.tar.gz`) into `dir` (a
+ * new, empty folder), or into a new temp folder registered with the cleanup
+ * registry, with the checks of {@link extractModelArchive}. Returns the folder.
+ */
+export async function extractCodeArchive(archivePath: string, dir?: string): Promise<string> {
+  await checkArchive(archivePath, CODE_ARCHIVE);
+  const target = dir ?? await createTempDir(`byoa-code-${process.pid}-`);
+  return extractInto(archivePath, target, CODE_ARCHIVE);
+}
+
+async function extractInto(archivePath: string, dir: string, kind: ArchiveKind): Promise<string> {
   try {
-    stat = await fs.promises.stat(archive);
-  } catch {
-    throw new LocalModeError(`Model artifact '${archivePath}' does not exist. Give the path of a model.tar.gz (the training job's output).`);
-  }
-  if (!stat.isFile()) {
-    throw new LocalModeError(`Model artifact '${archivePath}' is not a file. Give the path of a model.tar.gz archive, not a folder.`);
-  }
-  await checkArchiveMembers(archive);
-  const dir = await createModelDir();
-  try {
-    await runProcess('tar', ['-xf', archive, '-C', dir, '--no-same-owner', '--no-same-permissions']);
+    await runProcess('tar', ['-xf', path.resolve(archivePath), '-C', dir, '--no-same-owner', '--no-same-permissions']);
     // The container may run as any user: let it read everything.
     await runProcess('chmod', ['-R', 'a+rX', dir]);
   } catch (e) {
     await cleanupRegistry.cleanup({ dirs: [dir] });
-    throw new LocalModeError(`Could not extract model artifact '${archivePath}': ${(e as Error).message}`);
+    throw new LocalModeError(`Could not extract ${kind.label.toLowerCase()} '${archivePath}': ${(e as Error).message}`);
   }
   return dir;
 }
@@ -50,20 +68,34 @@ export function modelDirPrefix(): string {
 
 /** A new, empty temp folder for `/opt/ml/model` (named with {@link modelDirPrefix}), registered for cleanup. */
 export async function createModelDir(): Promise<string> {
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), modelDirPrefix()));
+  return createTempDir(modelDirPrefix());
+}
+
+async function createTempDir(prefix: string): Promise<string> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
   cleanupRegistry.trackDir(dir);
   await fs.promises.chmod(dir, 0o755);
   return dir;
 }
 
-async function checkArchiveMembers(archive: string): Promise<void> {
+async function checkArchive(archivePath: string, kind: ArchiveKind): Promise<void> {
+  const archive = path.resolve(archivePath);
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(archive);
+  } catch {
+    throw new LocalModeError(`${kind.label} '${archivePath}' does not exist. Give the path of ${kind.expected}.`);
+  }
+  if (!stat.isFile()) {
+    throw new LocalModeError(`${kind.label} '${archivePath}' is not a file. Give the path of ${kind.expected}, not a folder.`);
+  }
   let names: string[];
   let long: string[];
   try {
     names = splitLines((await runProcess('tar', ['-tf', archive])).stdout);
     long = splitLines((await runProcess('tar', ['-tvf', archive])).stdout);
   } catch (e) {
-    throw new LocalModeError(`Model artifact '${archive}' is not a readable tar archive (tar.gz or tar): ${(e as Error).message}`);
+    throw new LocalModeError(`${kind.label} '${archive}' is not a readable tar archive (tar.gz or tar): ${(e as Error).message}`);
   }
   const problems: string[] = [];
   if (names.length !== long.length) {
@@ -78,8 +110,8 @@ async function checkArchiveMembers(archive: string): Promise<void> {
   if (problems.length > 0) {
     const shown = problems.slice(0, 10).join('; ') + (problems.length > 10 ? `; and ${problems.length - 10} more` : '');
     throw new LocalModeError(
-      `Model artifact '${archive}' cannot be used: ${shown}. SageMaker hosting extracts only regular files and folders ` +
-      'with relative paths inside /opt/ml/model; rebuild the archive without links or paths outside it.',
+      `${kind.label} '${archive}' cannot be used: ${shown}. SageMaker extracts only regular files and folders ` +
+      `with relative paths inside ${kind.containerPath}; rebuild the archive without links or paths outside it.`,
     );
   }
 }

@@ -28,6 +28,7 @@ import {
   BindMount, cleanupRegistry, containerStateArgs, ContainerRunOptions, docker, ensureDockerEngine, freeLoopbackPort, networkModeFor,
   publishedPortArgs, RunningContainer, startDetachedContainer,
 } from '../docker';
+import { CODE_MOUNT_PATH } from '../script-mode';
 import { HttpAnswer, HttpFailure, keepAliveAgent, loopbackRequest } from './loopback-http';
 import { PortClaim, portClaimDir, tryClaimPort } from './port-claim';
 import { listenerBelongsTo } from './port-owner';
@@ -48,6 +49,13 @@ export interface ServingContainerOptions {
    * @default - none
    */
   readonly modelDir?: string;
+  /**
+   * Host folder mounted read-only as `/opt/ml/code` (script mode: the code
+   * SageMaker's framework containers would download there; read-only so that
+   * nothing the server writes as root is left in a folder the user must remove).
+   * @default - none
+   */
+  readonly codeDir?: string;
   /** How long `/ping` may take to answer 200, in ms. */
   readonly startupTimeoutMs: number;
   /** Per-ping timeout in ms. @default 2000 */
@@ -90,6 +98,7 @@ export class ServingContainer {
         + `the container is asked to listen on ${placement.claim.port} (SAGEMAKER_BIND_TO_PORT).`);
     }
     const mounts: BindMount[] = options.modelDir ? [{ hostPath: options.modelDir, containerPath: '/opt/ml/model', readOnly: true }] : [];
+    if (options.codeDir) mounts.push({ hostPath: options.codeDir, containerPath: CODE_MOUNT_PATH, readOnly: true });
     const name = `${options.namePrefix}-${crypto.randomBytes(4).toString('hex')}`;
     const runOptions: ContainerRunOptions = {
       image: options.image,

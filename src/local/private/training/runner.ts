@@ -39,6 +39,8 @@ import {
   BindMount, cleanupRegistry, createNetwork, DockerEngineInfo, networkModeFor, OutputStream,
   removeContainers, restoreOwnership, runContainer, RunningContainer, stopContainers,
 } from '../docker';
+import { CODE_MOUNT_PATH } from '../script-mode';
+import { extractCodeArchive } from '../serving/model-archive';
 import { createJobFolder, localJobArn, trainingJobPaths, writeDescription } from '../work-dir';
 
 
@@ -61,6 +63,12 @@ export interface TrainingRunOptions {
   readonly onProgress?: (message: string) => void;
   /** Fixed job name (tests); @default - prefix + timestamp */
   readonly jobName?: string;
+  /**
+   * Script mode: a `sourcedir.tar.gz` extracted into a private folder per
+   * host, mounted at /opt/ml/code (as the SDK's local mode mounts the code).
+   * @default - nothing is mounted at /opt/ml/code
+   */
+  readonly codeArchivePath?: string;
 }
 
 export interface TrainingRunResult {
@@ -136,6 +144,14 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
       : undefined;
 
     const hostDirs = hosts.map((h) => prepareHostDir(scratch, h, hosts, request));
+    const codeDirs: string[] = [];
+    if (options.codeArchivePath) {
+      for (const h of hosts) {
+        const dir = path.join(scratch, h.name, 'code');
+        fs.mkdirSync(dir);
+        codeDirs.push(await extractCodeArchive(options.codeArchivePath, dir));
+      }
+    }
     const checkpointPath = request.CheckpointConfig ? (request.CheckpointConfig.LocalPath ?? '/opt/ml/checkpoints') : undefined;
 
     const startTime = new Date();
@@ -148,6 +164,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
         ...channels.flatMap((c) => c.mounts(i)),
         { hostPath: hostDirs[i].model, containerPath: '/opt/ml/model' },
         { hostPath: hostDirs[i].output, containerPath: '/opt/ml/output' },
+        ...(codeDirs[i] ? [{ hostPath: codeDirs[i], containerPath: CODE_MOUNT_PATH }] : []),
       ];
       if (checkpointPath) {
         const dir = path.join(scratch, h.name, 'checkpoints');

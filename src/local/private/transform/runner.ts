@@ -33,7 +33,7 @@ import { TransformProgress } from '../../local-types';
 import { cleanupRegistry } from '../docker';
 import { uniqueJobName } from '../job-name';
 import { HttpAnswer, HttpFailure } from '../serving/loopback-http';
-import { createModelDir, extractModelArchive } from '../serving/model-archive';
+import { createModelDir, extractCodeArchive, extractModelArchive } from '../serving/model-archive';
 import { ServingContainer } from '../serving/serving-container';
 import { createJobFolder, localJobArn, transformJobPaths, writeDescription } from '../work-dir';
 
@@ -57,6 +57,8 @@ export interface TransformRunOptions {
   readonly image: string;
   /** The model archive (`model.tar.gz`) extracted into `/opt/ml/model`. @default - an empty /opt/ml/model */
   readonly modelArtifactPath?: string;
+  /** Script mode: a `sourcedir.tar.gz` extracted into a temp folder mounted at `/opt/ml/code`. @default - none */
+  readonly codeArchivePath?: string;
   /** Base of relative `file://` input URIs. */
   readonly assemblyDir: string;
   /** The job's folder is created in here. */
@@ -163,6 +165,13 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
   if (request.MaxConcurrentTransforms) environment.SAGEMAKER_MAX_CONCURRENT_TRANSFORMS = String(request.MaxConcurrentTransforms);
 
   const modelDir = options.modelArtifactPath ? await extractModelArchive(options.modelArtifactPath) : await createModelDir();
+  let codeDir: string | undefined;
+  try {
+    codeDir = options.codeArchivePath ? await extractCodeArchive(options.codeArchivePath) : undefined;
+  } catch (e) {
+    await cleanupRegistry.cleanup({ dirs: [modelDir] });
+    throw e;
+  }
   let serving: ServingContainer | undefined;
   let startTime = new Date();
   let executionParameters: ExecutionParameters | undefined;
@@ -174,6 +183,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
         image: options.image,
         environment,
         modelDir,
+        codeDir,
         namePrefix: `byoa-transform-${jobName}`.slice(0, 60),
         labels: { 'byoa.transform-job': jobName },
         startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
@@ -212,7 +222,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
     records = engine.recordsDone;
   } finally {
     await serving?.stop();
-    await cleanupRegistry.cleanup({ dirs: [modelDir] });
+    await cleanupRegistry.cleanup({ dirs: codeDir ? [modelDir, codeDir] : [modelDir] });
   }
 
   const endTime = new Date();
