@@ -1,9 +1,10 @@
 /**
  * `npm run bench:local`: both local-mode benchmarks in one run.
  *
- * 1. bench/local-training.ts: the training runner's overhead on a container
- *    that exits at once, against a plain `docker run --rm` with the same
- *    mounts (target: at most 1.2x).
+ * 1. bench/local-training.ts: the training runner's overhead against a plain
+ *    `docker run --rm` with the same mounts (target: at most 1.2x), on a
+ *    container that exits at once and on a script-mode job (the scikit-learn
+ *    lab on the stand-in framework image).
  * 2. bench/local-transform.ts: batch transform records/s through the runner
  *    against the same container driven directly by a plain HTTP client at the
  *    same concurrency, SingleRecord and MultiRecord (target: at least 0.9x).
