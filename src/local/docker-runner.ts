@@ -36,6 +36,13 @@ export interface DockerRunnerOptions {
    */
   readonly dockerExecutable?: string;
   /**
+   * Whether SageMaker's images (framework containers) that are not on the
+   * machine are pulled (after an ECR login). With `false`, local mode never
+   * calls AWS for images: a missing one fails at once, saying so.
+   * @default true
+   */
+  readonly pullImages?: boolean;
+  /**
    * Receives log lines, metrics and progress of every run.
    * @default - nothing is reported
    */
@@ -377,6 +384,7 @@ export class DockerRunner {
       observer?.onProgress(`Preparing the ${key === 'inference' ? 'inference' : 'algorithm'} image (${spec.kind})`);
       this.images[key] = await prepareImage(spec, this.assemblyDir, {
         region: this.region,
+        pull: this.options.pullImages,
         onLine: observer ? (line) => observer.onProgress(line) : undefined,
       });
     }
@@ -428,12 +436,13 @@ export class DockerRunner {
    * What a serving container of the model gets in script mode: the model
    * archive (repacked with the inference code under `code/` when the model
    * needs it, as the cloud pipeline does), the code archive to mount at
-   * /opt/ml/code otherwise, and the environment pointing there.
+   * /opt/ml/code otherwise, and the environment pointing there. A model
+   * without `inferenceCode` has no code of its own (TensorFlow Serving).
    */
   private async scriptModeServing(modelArtifact: string, scratch: string, observer?: ILocalRunObserver):
   Promise<{ environment?: { [name: string]: string }; modelArtifactPath: string; codeArchivePath?: string }> {
     const environment = this.spec.model.PrimaryContainer?.Environment;
-    const code = this.spec.inferenceCode ?? this.spec.code;
+    const code = this.spec.inferenceCode;
     const repack = this.spec.repack === true;
     if (!code || !(repack || servingNeedsCodeMount(environment, code, repack))) {
       return { environment: localModelEnvironment(environment, { region: this.region, codeMounted: false }), modelArtifactPath: modelArtifact };

@@ -25,6 +25,7 @@ import { dockerfileBaseImages, EcrRegistry, ecrRegistryOf } from './base-images'
 import {
   buildArgs, docker, dockerExecutable, ensureDockerEngine, imageInspectArgs, LineCallback, loginArgs, pullArgs, sortedEntries,
 } from './docker';
+import { sagemakerImageUri } from '../../image/private/image-uri';
 import type { AssetImageSpec, ImageSpec, RepositoryImageSpec, SageMakerImageSpec } from '../../private/run-spec';
 import { LocalModeError } from '../errors';
 
@@ -39,6 +40,8 @@ export interface PrepareImageOptions {
   readonly onLine?: LineCallback;
   /** ECR client factory (tests). @default - new ECRClient({ region }) */
   readonly ecrClientFactory?: (region: string | undefined) => ECRClient;
+  /** Whether a SageMaker image that is not on the machine may be pulled. @default true */
+  readonly pull?: boolean;
   /** The run's region: picks the registry of a SageMaker image whose region was not concrete at synth time. */
   readonly region?: string;
 }
@@ -122,42 +125,35 @@ async function loginForBaseImages(context: string, spec: AssetImageSpec, options
  * that local mode needs the image on the machine.
  */
 async function pullSageMakerImage(spec: SageMakerImageSpec, options: PrepareImageOptions): Promise<string> {
-  const uri = sageMakerImageUri(spec, options.region);
+  const uri = localSageMakerImageUri(spec, options.region);
   if (await imageExists(uri)) { return uri; }
   const registry = ecrRegistryOf(uri);
+  const host = registry?.host ?? uri.split('/')[0];
+  const missing = (why: string) => new LocalModeError(`Local mode needs SageMaker's image ${uri} on this machine, and it is not there: ${why}. `
+    + `Pull it where ${host} is reachable, with AWS credentials: `
+    + `'aws ecr get-login-password --region ${registry?.region ?? '<region>'} | docker login --username AWS --password-stdin ${host}' `
+    + `then 'docker pull ${uri}' (or 'docker load' an image saved elsewhere, or tag an image of your own with that URI).`);
+  if (options.pull === false) { throw missing('pulling is turned off (pullImages: false)'); }
   options.onLine?.(`${uri} is not on this machine: pulling it from SageMaker's registry.`, 'stdout');
   try {
     if (registry) { await ecrLogin(registry, options, `to pull ${uri}`); }
     await docker(pullArgs(uri), { onLine: options.onLine });
   } catch (e) {
-    const host = registry?.host ?? uri.split('/')[0];
-    throw new LocalModeError(`Local mode needs SageMaker's image ${uri} on this machine, and it is not there: `
-      + `pulling it failed (${(e as Error).message.split('\n')[0]}). Pull it where ${host} is reachable, with AWS credentials: `
-      + `'aws ecr get-login-password --region ${registry?.region ?? '<region>'} | docker login --username AWS --password-stdin ${host}' `
-      + `then 'docker pull ${uri}' (or 'docker load' an image saved elsewhere, or tag an image of your own with that URI).`);
+    throw missing(`pulling it failed (${(e as Error).message.split('\n')[0]})`);
   }
   presentImages.add(presenceKey(uri));
   return uri;
 }
 
 /** The URI of a SageMaker image, in the run's region when the stack's was not concrete. */
-export function sageMakerImageUri(spec: SageMakerImageSpec, region: string | undefined): string {
+export function localSageMakerImageUri(spec: SageMakerImageSpec, region: string | undefined): string {
   if (!spec.imageUri.startsWith(UNRESOLVED_PREFIX)) { return spec.imageUri; }
-  const account = region ? spec.registries[region] : undefined;
-  if (!region || !account) {
-    throw new LocalModeError(`SageMaker's image ${spec.repository}:${spec.tag} has no registry in region ${region ?? '(none)'}; `
-      + `the stack is environment-agnostic, so local mode uses AWS_REGION: set it to one of ${Object.keys(spec.registries).sort().join(', ')}.`);
+  try {
+    return sagemakerImageUri(spec, region ?? '(none)');
+  } catch (e) {
+    throw new LocalModeError(`The stack is environment-agnostic, so local mode takes SageMaker's image from the region it runs in (AWS_REGION), but ${(e as Error).message}: `
+      + 'set AWS_REGION to one of those.');
   }
-  return `${account}.dkr.ecr.${region}.${ecrDomain(region)}/${spec.repository}:${spec.tag}`;
-}
-
-/** The DNS suffix of ECR in a region's partition. */
-function ecrDomain(region: string): string {
-  const byPrefix: [string, string][] = [
-    ['cn-', 'amazonaws.com.cn'], ['us-isob-', 'sc2s.sgov.gov'], ['us-isof-', 'csp.hci.ic.gov'], ['us-iso-', 'c2s.ic.gov'],
-    ['eu-isoe-', 'cloud.adc-e.uk'], ['eusc-', 'amazonaws.eu'],
-  ];
-  return byPrefix.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'amazonaws.com';
 }
 
 async function pullRepositoryImage(spec: RepositoryImageSpec, options: PrepareImageOptions): Promise<string> {

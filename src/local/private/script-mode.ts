@@ -21,22 +21,18 @@ import * as path from 'path';
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import { tarDirectory } from './archive';
 import { runProcess } from './docker';
+import { CODE_CHANNEL, CODE_CHANNEL_DIRECTORY, REPACKED_CODE_DIRECTORY, UNRESOLVED_REGION } from '../../code/private/script-mode';
 import type { CodeSpec, RunSpec } from '../../private/run-spec';
 import { LocalModeError } from '../errors';
 
 /** Where the code is mounted, as in the SDK's local mode. */
 export const CODE_MOUNT_PATH = '/opt/ml/code';
-/** Where a repacked model archive holds its code. */
-export const MODEL_CODE_PATH = '/opt/ml/model/code';
 
 const SUBMIT_DIRECTORY = 'sagemaker_submit_directory';
 const JOB_NAME = 'sagemaker_job_name';
 const REGION = 'sagemaker_region';
 const ENV_SUBMIT_DIRECTORY = 'SAGEMAKER_SUBMIT_DIRECTORY';
 const ENV_REGION = 'SAGEMAKER_REGION';
-/** What synth writes for a region that is only known at deploy time. */
-const UNRESOLVED_REGION = 'unresolved://AWS::Region';
-const CODE_CHANNEL = 'code';
 
 /** How the code reaches the training container. */
 export type TrainingCode =
@@ -62,7 +58,7 @@ function decoded(value: string | undefined): unknown {
  */
 export function trainingCodeOf(request: CreateTrainingJobRequest): TrainingCode {
   const submit = decoded(request.HyperParameters?.[SUBMIT_DIRECTORY]);
-  const channelPrefix = `/opt/ml/input/data/${CODE_CHANNEL}/`;
+  const channelPrefix = `${CODE_CHANNEL_DIRECTORY}/`;
   const hasChannel = (request.InputDataConfig ?? []).some((c) => c.ChannelName === CODE_CHANNEL);
   if (hasChannel && typeof submit === 'string' && submit.startsWith(channelPrefix)) {
     return { kind: 'channel', fileName: submit.slice(channelPrefix.length) };
@@ -115,7 +111,7 @@ export function localModelEnvironment(environment: { [name: string]: string } | 
 export function servingNeedsCodeMount(environment: { [name: string]: string } | undefined, code: CodeSpec | undefined, repack: boolean): boolean {
   if (!code || repack) return false;
   const submit = environment?.[ENV_SUBMIT_DIRECTORY];
-  return submit !== undefined && submit !== MODEL_CODE_PATH;
+  return submit !== undefined && submit !== REPACKED_CODE_DIRECTORY;
 }
 
 /**

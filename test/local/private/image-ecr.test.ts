@@ -177,12 +177,21 @@ describe('SageMaker images', () => {
       + `then 'docker pull ${SKLEARN}' (or 'docker load' an image saved elsewhere, or tag an image of your own with that URI).`);
   });
 
+  test('with pulling turned off, a missing image fails at once without any AWS call', async () => {
+    dockerMock.mockResolvedValue({ exitCode: 1, stdout: '', stderr: 'No such image' });
+    await expect(prepareImage(spec(SKLEARN), '/unused', { pull: false }))
+      .rejects.toThrow(`Local mode needs SageMaker's image ${SKLEARN} on this machine, and it is not there: pulling is turned off (pullImages: false).`);
+    expect(dockerMock).toHaveBeenCalledTimes(1);
+    expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(0);
+  });
+
   test('an environment-agnostic stack\'s image is taken from the run\'s region, with that partition\'s domain', async () => {
     dockerMock.mockResolvedValue(ok);
     const unresolved = spec('unresolved://sagemaker/sagemaker-scikit-learn:1.2-1-cpu-py3');
     expect(await prepareImage(unresolved, '/unused', { region: 'cn-north-1' }))
       .toBe('450853457545.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-scikit-learn:1.2-1-cpu-py3');
     await expect(prepareImage(unresolved, '/unused', { region: 'eu-west-1' }))
-      .rejects.toThrow(/no registry in region eu-west-1; the stack is environment-agnostic, so local mode uses AWS_REGION: set it to one of cn-north-1, us-east-1/);
+      .rejects.toThrow('The stack is environment-agnostic, so local mode takes SageMaker\'s image from the region it runs in (AWS_REGION), '
+        + 'but sagemaker-scikit-learn:1.2-1-cpu-py3 is not available in eu-west-1; regions that have it: cn-north-1, us-east-1: set AWS_REGION to one of those.');
   });
 });
