@@ -1,32 +1,53 @@
 /**
- * `npm run demo`: the library's main job, end to end, on this machine.
+ * `npm run demo`: the library's main job, end to end, on this machine, for
+ * each example in turn (all of them by default):
  *
- * 1. Synthesizes the iris example app (examples/iris) with the CDK CLI, with
- *    no AWS credentials, and prints the stack, its resources by type and the
- *    pipeline's steps.
- * 2. Runs the same pipeline locally from that cloud assembly with Docker:
- *    trains, batch-transforms, serves, and sends a few predictions.
+ * - `iris` (examples/iris): a "bring your own algorithm" image;
+ * - `sklearn-script-mode`: the scikit-learn lab in script mode on
+ *   SageMaker's scikit-learn image. That image cannot be pulled here (no
+ *   registry), so the demo says so and uses the tests' STAND-IN image
+ *   (test/local/fixtures/framework), tagged with the real image URI;
+ * - `tensorflow-script-mode`: the TensorFlow lab. It synthesizes; local mode
+ *   needs the TensorFlow images on the machine and says so when they are not.
+ *
+ * For each: synthesizes the app with the CDK CLI, with no AWS credentials,
+ * and prints the stack, its resources by type and the pipeline's steps; then
+ * runs the same pipeline locally from that cloud assembly with Docker:
+ * trains, batch-transforms, serves, and sends a few predictions.
  *
  * Where no Docker engine runs, scripts/setup-docker.sh installs and starts
  * one (and makes the debian:bookworm-slim base image without a registry).
  *
- *   npm run demo [-- --synth-only] [-- --workdir DIR]
+ *   npm run demo [-- --synth-only] [-- --workdir DIR] [-- --example NAME ...]
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { DockerRunner, ILocalRunObserver, LocalJobStatus, LocalLogEvent, LocalMetricEvent, TransformProgress } from '../src';
+import { ensureStandInImage, imageOnMachine } from '../test/local/fixtures/framework/stand-in';
 
 const root = path.resolve(__dirname, '..');
-const exampleDir = path.join(root, 'examples', 'iris');
-const assemblyDir = path.join(exampleDir, 'cdk.out');
-const PIPELINE = 'IrisStack/Iris';
+
+/** One example app and how the demo runs it locally. */
+interface Example {
+  /** Folder under examples/. */
+  readonly name: string;
+  /** Runs the synthesized pipeline locally. */
+  readonly runLocally: (assemblyDir: string) => Promise<void>;
+}
+
+const EXAMPLES: Example[] = [
+  { name: 'iris', runLocally: (dir) => trainTransformServe(dir, 'IrisStack/Iris') },
+  { name: 'sklearn-script-mode', runLocally: runSklearnScriptMode },
+  { name: 'tensorflow-script-mode', runLocally: runTensorflowScriptMode },
+];
 
 const { values } = parseArgs({
   options: {
     'synth-only': { type: 'boolean', default: false },
     'workdir': { type: 'string', default: path.join(root, '.byoa', 'demo') },
+    'example': { type: 'string', multiple: true },
   },
 });
 
@@ -34,9 +55,9 @@ function heading(text: string): void {
   console.log(`\n=== ${text}`);
 }
 
-/** Synthesizes the example with the CDK CLI, without AWS credentials or network. */
-function synth(): void {
-  heading('cdk synth examples/iris (no AWS credentials needed)');
+/** Synthesizes an example with the CDK CLI, without AWS credentials or network. */
+function synth(exampleDir: string, assemblyDir: string): void {
+  heading(`cdk synth ${path.relative(root, exampleDir)} (no AWS credentials needed)`);
   fs.rmSync(assemblyDir, { recursive: true, force: true });
   const cdk = path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
   const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '--no-notices', '--output', assemblyDir], {
@@ -63,7 +84,7 @@ function resolveJoin(value: any): string {
 }
 
 /** Prints what the synthesis produced. */
-function describeAssembly(): void {
+function describeAssembly(assemblyDir: string): void {
   const manifest = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8'));
   for (const [id, artifact] of Object.entries<any>(manifest.artifacts)) {
     if (artifact.type !== 'aws:cloudformation:stack') continue;
@@ -109,12 +130,10 @@ class ConsoleObserver implements ILocalRunObserver {
   }
 }
 
-async function runLocally(): Promise<void> {
-  heading('Docker engine (scripts/setup-docker.sh installs and starts one where none runs)');
-  execFileSync('bash', [path.join(root, 'scripts', 'setup-docker.sh')], { stdio: 'inherit' });
-
-  const runner = DockerRunner.fromCloudAssembly(assemblyDir, PIPELINE, { workDir: values.workdir, observer: new ConsoleObserver() });
-  heading(`Local training of ${PIPELINE}`);
+/** Trains, batch-transforms, serves and invokes a pipeline locally (CSV in, one prediction per line out). */
+async function trainTransformServe(assemblyDir: string, pipeline: string): Promise<void> {
+  const runner = DockerRunner.fromCloudAssembly(assemblyDir, pipeline, { workDir: values.workdir, observer: new ConsoleObserver() });
+  heading(`Local training of ${pipeline}`);
   const trained = await runner.train();
   if (trained.status !== LocalJobStatus.COMPLETED) {
     throw new Error(`training failed: ${trained.failureReason}`);
@@ -158,11 +177,78 @@ async function runLocally(): Promise<void> {
   }
 }
 
+/**
+ * The scikit-learn lab on SageMaker's scikit-learn image: where the real
+ * image is not on the machine (always, here: no registry), the tests'
+ * stand-in takes its URI, and the demo says so.
+ */
+async function runSklearnScriptMode(assemblyDir: string): Promise<void> {
+  const pipeline = 'SklearnScriptModeStack/IrisScript';
+  const uri = runSpecImageUri(assemblyDir, pipeline);
+  heading(`SageMaker's scikit-learn image ${uri}`);
+  const present = await imageOnMachine(uri);
+  if (present === 'real') {
+    console.log('  It is on this machine: local mode runs it.');
+  } else {
+    console.log(present === 'missing'
+      ? '  It is not on this machine, and no registry can be reached from here, so it cannot be pulled.'
+      : '  It is on this machine as the tests\' stand-in (an earlier run put it there).');
+    console.log('  This demo therefore uses the tests\' STAND-IN framework image (test/local/fixtures/framework): our own small');
+    console.log('  toolkit-like container, NOT AWS\'s image, following the same script-mode contract. It is tagged as');
+    console.log(`  ${uri}, so local mode finds it by that URI. Remove it with 'docker rmi ${uri}'.`);
+    await ensureStandInImage([uri], { onLine: (line) => console.log(`  ${line}`) });
+  }
+  await trainTransformServe(assemblyDir, pipeline);
+}
+
+/**
+ * The TensorFlow lab: it synthesizes anywhere; locally it needs SageMaker's
+ * TensorFlow images on the machine. The demo never pulls them (gigabytes):
+ * local mode then says which image is missing and how to get it.
+ */
+async function runTensorflowScriptMode(assemblyDir: string): Promise<void> {
+  const pipeline = 'TensorflowScriptModeStack/KerasScript';
+  const runner = DockerRunner.fromCloudAssembly(assemblyDir, pipeline, { workDir: values.workdir, observer: new ConsoleObserver(), pullImages: false });
+  heading(`Local training of ${pipeline} (needs SageMaker's TensorFlow images on this machine)`);
+  try {
+    const trained = await runner.train();
+    console.log(`  ${trained.status}${trained.failureReason ? `: ${trained.failureReason}` : ''}; model: ${trained.modelArtifact}`);
+  } catch (e) {
+    // Local mode's errors are recognised by name (jsii exports no Error subclass).
+    if ((e as Error).name !== 'LocalModeError') throw e;
+    console.log(`  local mode: ${(e as Error).message}`);
+    console.log('  (Expected on a machine without the TensorFlow images: the example synthesizes, and runs locally once they are here.)');
+  }
+}
+
+/** The training image URI of a pipeline in a synthesized assembly (read from its run spec). */
+function runSpecImageUri(assemblyDir: string, pipeline: string): string {
+  for (const file of fs.readdirSync(assemblyDir).filter((f) => f.endsWith('.metadata.json'))) {
+    const metadata = JSON.parse(fs.readFileSync(path.join(assemblyDir, file), 'utf8'));
+    const entry = (metadata[`/${pipeline}`] ?? []).find((e: any) => e.type === 'byoa:run-spec');
+    if (entry) return entry.data.image.imageUri;
+  }
+  throw new Error(`no run spec of ${pipeline} in ${assemblyDir}`);
+}
+
 async function main(): Promise<void> {
-  synth();
-  describeAssembly();
+  const names = values.example ?? EXAMPLES.map((e) => e.name);
+  const unknown = names.filter((n) => !EXAMPLES.some((e) => e.name === n));
+  if (unknown.length) {
+    throw new Error(`unknown example ${unknown.join(', ')}; allowed: ${EXAMPLES.map((e) => e.name).join(', ')}`);
+  }
   if (!values['synth-only']) {
-    await runLocally();
+    heading('Docker engine (scripts/setup-docker.sh installs and starts one where none runs)');
+    execFileSync('bash', [path.join(root, 'scripts', 'setup-docker.sh')], { stdio: 'inherit' });
+  }
+  for (const example of EXAMPLES.filter((e) => names.includes(e.name))) {
+    const exampleDir = path.join(root, 'examples', example.name);
+    const assemblyDir = path.join(exampleDir, 'cdk.out');
+    synth(exampleDir, assemblyDir);
+    describeAssembly(assemblyDir);
+    if (!values['synth-only']) {
+      await example.runLocally(assemblyDir);
+    }
   }
   heading('Done');
 }

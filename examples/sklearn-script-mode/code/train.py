@@ -33,7 +33,7 @@ def main():
     labels, features = data.iloc[:, 0], data.iloc[:, 1:]
     classifier = tree.DecisionTreeClassifier(max_leaf_nodes=args.max_leaf_nodes)
     classifier.fit(features, labels)
-    print('train_accuracy=%.4f' % classifier.score(features, labels))
+    print('train accuracy: %.4f' % classifier.score(features, labels))
     joblib.dump(classifier, os.path.join(args.model_dir, 'model.joblib'))
 
 
