@@ -13,6 +13,7 @@ export * from './pipeline/training-step';
 export * from './pipeline/create-model-step';
 export * from './pipeline/transform-step';
 export * from './pipeline/deploy-endpoint-step';
+export * from './pipeline/repack-model-step';
 export * from './pipeline/byoa-pipeline';
 export * from './hosting/model-data';
 export * from './hosting/realtime-endpoint';

@@ -11,6 +11,7 @@ import { CreateModelStep } from './create-model-step';
 import { DeployEndpointStep } from './deploy-endpoint-step';
 import { JobNameStep } from './job-name-step';
 import { ScriptPlan, scriptPlan, validateScriptPlan } from './private/script-plan';
+import { REPACK_PATH, RepackModelStep } from './repack-model-step';
 import { TrainingStep } from './training-step';
 import { TransformStep } from './transform-step';
 import { jsonEncode, REPACKED_CODE_DIRECTORY, scriptModelEnvironment } from '../code/private/script-mode';
@@ -258,7 +259,19 @@ export class ByoaPipeline extends Construct {
       trainingCode = training._request.code;
       inferenceCode = plan.inferenceCode === props.training.code ? trainingCode : plan.inferenceCode?._bind(this, role);
       let chain: sfn.Chain = new JobNameStep(this, 'Name the jobs', { namePrefix: this.namePrefix }).next(training);
+      let modelDataUrlPath: string | undefined;
+      if (plan.repack) {
+        const repack = new RepackModelStep(this, 'Repack', {
+          code: plan.inferenceCode!,
+          bucket,
+          trainingPrefix: `${outputPrefix}training/`,
+          encryptionKey: props.encryptionKey,
+        });
+        chain = chain.next(repack);
+        modelDataUrlPath = `${REPACK_PATH}.modelDataUrl`;
+      }
       const model = new CreateModelStep(this, 'Model', {
+        modelDataUrlPath,
         ...stepProps,
         imageUri: modelImageUri,
         environment: modelEnvironment(plan, inferenceCode, inferenceCode?.s3Uri, stack.region, props.modelEnvironment),
@@ -505,6 +518,18 @@ function nagSuppressions(namePrefix: string): NagSuppression[] {
     id: 'AwsSolutions-IAM5',
     reason: 'Resource "*" is needed by ecr:GetAuthorizationToken (not resource-scoped), cloudwatch:PutMetricData (limited by a cloudwatch:namespace condition to /aws/sagemaker/*), X-Ray trace writes and Step Functions log delivery (neither is resource-scoped).',
     appliesTo: ['Resource::*'],
+  }, {
+    id: 'AwsSolutions-IAM5',
+    reason: 'Script mode: the roles read the code object (sourcedir.tar.gz) by its content-hash key; the trailing * is the S3Prefix data source SageMaker lists for the code channel, and matches only that key.',
+    appliesTo: ['/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\\/[0-9a-f]{64}\\.gz\\*$/g'],
+  }, {
+    id: 'AwsSolutions-IAM5',
+    reason: 'The repack function reads each training job\'s model.tar.gz and writes its repacked one: the key holds the job\'s name, known only per execution.',
+    appliesTo: ['/^Resource::<[A-Za-z0-9]+\\.Arn>\\/(.*\\/)?training\\/\\*\\/(output|repacked)\\/model\\.tar\\.gz$/g'],
+  }, {
+    id: 'AwsSolutions-IAM5',
+    reason: 'The state machine invokes the repack function; Step Functions\' LambdaInvoke grants its versions and aliases (<function ARN>:*) too.',
+    appliesTo: ['/^Resource::<[A-Za-z0-9]*RepackFunction[0-9A-F]+\\.Arn>:\\*$/g'],
   }, {
     id: 'AwsSolutions-IAM5',
     reason: `Each execution names its jobs, model and endpoint config "${namePrefix}-<UUID>": permissions are scoped to "${namePrefix}-*".`,

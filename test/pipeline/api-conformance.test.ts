@@ -16,8 +16,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IrisStack } from '../../examples/iris/iris-stack';
 import {
-  AssembleWith, BatchStrategy, ByoaPipeline, CompressionType, InputMode, InstanceType, JoinSource, ModelData,
-  RealtimeEndpoint, RecordWrapperType, S3DataDistribution, S3DataType, SplitType, TrainingInput, TransformInput,
+  AlgorithmImage, AssembleWith, BatchStrategy, BuiltInAlgorithm, ByoaPipeline, CompressionType, Framework, InputMode, InstanceType, JoinSource,
+  ModelData, RealtimeEndpoint, RecordWrapperType, S3DataDistribution, S3DataType, SourceCode, SplitType, TrainingInput, TransformInput,
 } from '../../src';
 import { allowedInstanceTypes } from '../../src/private/instance-types';
 import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../../src/private/run-spec';
@@ -70,6 +70,7 @@ const RESOURCE_ATTRIBUTES: { [typeAndAttribute: string]: (logicalId: string) => 
   'AWS::S3::Bucket.Arn': id => `arn:aws:s3:::${RESOURCE_REFS['AWS::S3::Bucket'](id)}`,
   'AWS::EC2::SecurityGroup.GroupId': id => `sg-${hexOf(id)}`,
   'AWS::SageMaker::Model.ModelName': () => 'model-name-from-cfn',
+  'AWS::Lambda::Function.Arn': id => `arn:aws:lambda:${TEST_ENV.region}:${TEST_ENV.account}:function:${id.slice(0, 50)}`,
   'AWS::SageMaker::EndpointConfig.EndpointConfigName': () => 'config-name-from-cfn',
   'AWS::SageMaker::Endpoint.EndpointName': () => 'endpoint-name-from-cfn',
 };
@@ -96,6 +97,12 @@ class PlaceholderResolver {
       case 'Fn::Join': return (args[1] as any[]).map(p => this.resolve(p)).join(args[0]);
       case 'Fn::Select': return this.resolve(args[1])[Number(args[0])];
       case 'Fn::Split': return String(this.resolve(args[1])).split(args[0]);
+      case 'Fn::FindInMap': {
+        const [map, key1, key2] = (args as any[]).map(a => this.resolve(a));
+        const found = (this.template as any).Mappings?.[map]?.[key1]?.[key2];
+        if (found === undefined) throw new Error(`Fn::FindInMap ${map}/${key1}/${key2} finds nothing in the template's mappings`);
+        return found;
+      }
       case 'Fn::Sub': return this.sub(Array.isArray(args) ? args[0] : args, Array.isArray(args) ? args[1] ?? {} : {});
       default: throw new Error(`no placeholder for the intrinsic ${fn}: ${JSON.stringify(value)}; add it to the test's placeholder rules`);
     }
@@ -222,6 +229,7 @@ function asSageMakerLocations(value: any): any {
   if (typeof value === 'string') {
     return value
       .replace(/^file:\/\/asset\.([0-9a-f]+)$/, 's3://staging-bucket-name/inputs/$1/')
+      .replace(/^file:\/\/asset\.([0-9a-f]+)\.tar\.gz$/, 's3://cdk-assets-bucket-name/$1.gz')
       .replace(/^file:\/\/output\/$/, 's3://output-bucket-name/output/')
       .replace(/^unresolved:\/\/(.*)$/, (_m, rest: string) => `s3://unresolved-bucket-name/${rest.split('/').slice(-1)[0]}`);
   }
@@ -372,6 +380,56 @@ function everyOption(endpoint: 'variants' | 'serverless'): Synthesized {
   });
 }
 
+const SCRIPT_CODE = path.join(__dirname, '..', 'code', 'fixtures', 'sklearn-code');
+const TF_CODE = path.join(__dirname, '..', 'code', 'fixtures', 'tf-code');
+
+/** The scikit-learn lab: script mode on SageMaker's scikit-learn image, batch transform and endpoint. */
+function sklearnScriptMode(): Synthesized {
+  return synth(stack => new ByoaPipeline(stack, 'Pipe', {
+    image: AlgorithmImage.fromFramework(Framework.SKLEARN, '1.2-1'),
+    training: {
+      code: SourceCode.fromAsset(SCRIPT_CODE, { entryPoint: 'train.py' }),
+      channels: [{ channelName: 'training', input: TrainingInput.fromAsset(path.join(__dirname, '..', '..', 'examples', 'iris', 'data', 'training')) }],
+      hyperparameters: { max_leaf_nodes: 30, criterion: 'gini' },
+      instanceType: InstanceType.ML_M5_LARGE,
+    },
+    batchTransform: { input: TransformInput.fromAsset(IRIS_BATCH_DATA), contentType: 'text/csv', splitType: SplitType.LINE, instanceType: InstanceType.ML_M5_LARGE },
+    endpoint: { instanceType: InstanceType.ML_M5_LARGE, initialInstanceCount: 1 },
+  }));
+}
+
+/** PyTorch without network: the code channel, a separate inference image, the repack step. */
+function pytorchIsolated(): Synthesized {
+  return synth(stack => new ByoaPipeline(stack, 'Pipe', minimalPipelineProps(stack, {
+    image: AlgorithmImage.fromFramework(Framework.PYTORCH, '2.8'),
+    inferenceImage: AlgorithmImage.fromFramework(Framework.PYTORCH, '2.6'),
+    training: { code: SourceCode.fromAsset(SCRIPT_CODE, { entryPoint: 'train.py' }), enableNetworkIsolation: true, instanceType: InstanceType.ML_G5_XLARGE, hyperparameters: { epochs: 3 } },
+    batchTransform: { input: TransformInput.fromBucket(dataBucket(stack, 'Batch'), 'batch/'), instanceType: InstanceType.ML_G4DN_XLARGE },
+    endpoint: { instanceType: InstanceType.ML_G5_XLARGE },
+  })));
+}
+
+/** TensorFlow in an environment-agnostic stack: image URIs from a CfnMapping, model_dir, repacked inference.py. */
+function tensorflowAgnostic(): Synthesized {
+  const app = new App();
+  const stack = new Stack(app, 'TestStack');
+  new ByoaPipeline(stack, 'Pipe', minimalPipelineProps(stack, {
+    image: AlgorithmImage.fromFramework(Framework.TENSORFLOW, '2.19'),
+    training: { code: SourceCode.fromAsset(TF_CODE, { entryPoint: 'train.py' }) },
+    inferenceCode: SourceCode.fromAsset(TF_CODE, { entryPoint: 'inference.py' }),
+    endpoint: {},
+  }));
+  return { app, stack, template: Template.fromStack(stack).toJSON() };
+}
+
+/** A built-in algorithm. */
+function linearLearner(): Synthesized {
+  return synth(stack => new ByoaPipeline(stack, 'Pipe', minimalPipelineProps(stack, {
+    image: AlgorithmImage.fromBuiltInAlgorithm(BuiltInAlgorithm.LINEAR_LEARNER),
+    training: { hyperparameters: { predictor_type: 'multiclass_classifier', num_classes: 3 } },
+  })));
+}
+
 /** The integrations of a full pipeline (training, model, transform, endpoint). */
 const ALL_INTEGRATIONS = [
   'aws-sdk:sagemaker:describeEndpoint',
@@ -390,6 +448,13 @@ const PIPELINES: [string, () => Synthesized, string[]][] = [
   ['every option, multi-variant endpoint', () => everyOption('variants'), ALL_INTEGRATIONS],
   ['every option, serverless endpoint', () => everyOption('serverless'), ALL_INTEGRATIONS],
   ['minimal, training only', minimalTrainingOnly, ['aws-sdk:sagemaker:describeTrainingJob', 'sagemaker:createModel', 'sagemaker:createTrainingJob.sync']],
+  ['script mode: the scikit-learn lab', sklearnScriptMode, ALL_INTEGRATIONS],
+  ['script mode: PyTorch without network, separate inference image, repack', pytorchIsolated, ALL_INTEGRATIONS],
+  ['script mode: TensorFlow, environment-agnostic stack', tensorflowAgnostic, [
+    'aws-sdk:sagemaker:describeEndpoint', 'aws-sdk:sagemaker:describeTrainingJob', 'sagemaker:createEndpoint', 'sagemaker:createEndpointConfig',
+    'sagemaker:createModel', 'sagemaker:createTrainingJob.sync', 'sagemaker:updateEndpoint',
+  ]],
+  ['built-in algorithm: linear-learner', linearLearner, ['aws-sdk:sagemaker:describeTrainingJob', 'sagemaker:createModel', 'sagemaker:createTrainingJob.sync']],
 ];
 
 // ---------------------------------------------------------------------------

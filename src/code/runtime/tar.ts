@@ -213,6 +213,12 @@ export class ByteReader {
     for await (const _ of this.stream(n)) { /* dropped */ }
   }
 
+  /** Reads and drops the rest of the stream (what follows an archive's end: zero blocks, record padding). */
+  public async drain(): Promise<void> {
+    this.chunk = Buffer.alloc(0);
+    while (await this.fill()) this.chunk = Buffer.alloc(0);
+  }
+
   private async fill(): Promise<boolean> {
     while (this.chunk.length === 0) {
       if (this.done) return false;
