@@ -191,7 +191,7 @@ describe('AlgorithmImage.fromFramework in a pipeline', () => {
     }));
     const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
       .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
-      .filter((s: any) => [].concat(s.Action).includes('ecr:BatchGetImage'));
+      .filter((s: any) => ([] as string[]).concat(s.Action).includes('ecr:BatchGetImage'));
     const resources = statements.flatMap((s: any) => [].concat(s.Resource)).map((r: any) => JSON.stringify(r));
     expect(resources.join(' ')).toContain('repository/pytorch-training');
     expect(resources.join(' ')).toContain('repository/pytorch-inference');

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { DEFAULT_FACTS, renderImageTable, TABLE_FILE } from '../../scripts/generate-image-table';
+import { ImageScopeFacts } from '../../src/image/private/image-table';
 import { IMAGE_TABLE } from '../../src/image/private/image-table.generated';
 
 /**
@@ -22,7 +23,7 @@ describe('image table', () => {
   test('every version names a registry map that exists, and aliases point at versions', () => {
     const problems: string[] = [];
     for (const [name, image] of Object.entries(IMAGE_TABLE.images)) {
-      for (const [use, scope] of Object.entries(image)) {
+      for (const [use, scope] of Object.entries(image) as [string, ImageScopeFacts][]) {
         for (const [version, facts] of Object.entries(scope!.versions)) {
           const maps = facts.byPy ? Object.values(facts.byPy).map(v => v.m) : [facts.m!];
           for (const m of maps) {
