@@ -4,7 +4,7 @@ import { EndpointProps, ProductionVariantProps } from './endpoint-props';
 import { renderSeconds, seconds } from '../private/durations';
 import { checkInstanceType } from '../private/instance-types';
 import { DEFAULT_VARIANT_NAME, JOB_NAME_PATTERN, MAX_NAME_LENGTH } from '../private/sagemaker-limits';
-import { isToken, Problems } from '../private/validation';
+import { ENV_KEY_PATTERN, isToken, Problems } from '../private/validation';
 
 export const DEFAULT_HOSTING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
 const NAME_PATTERN_TEXT = '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}';
@@ -25,7 +25,10 @@ export interface ModelRequestContext {
 
 /** Checks a model container's environment (`CreateModel` limits). */
 export function validateModelEnvironment(problems: Problems, property: string, environment: { [name: string]: string } | undefined): void {
-  problems.checkMap(property, environment, { maxEntries: 100, maxKeyLength: 1024, maxValueLength: 1024 });
+  // ContainerDefinition.Environment: keys [a-zA-Z_][a-zA-Z0-9_]*, each key and value <= 1024 bytes, 32 KB combined.
+  problems.checkMap(property, environment, {
+    maxEntries: 100, maxKeyLength: 1024, maxValueLength: 1024, keyPattern: ENV_KEY_PATTERN, maxTotalBytes: 32 * 1024,
+  });
 }
 
 /** Renders the `CreateModel` request: the one function both backends read. */

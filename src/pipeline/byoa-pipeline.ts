@@ -426,6 +426,13 @@ function validate(pipeline: ByoaPipeline, props: ByoaPipelineProps, plan: Script
     }
   }
   problems.checkKeyPrefix('outputPrefix', props.outputPrefix);
+  if (props.timeout && !props.timeout.isUnresolved()) {
+    // The state machine's TimeoutSeconds: CloudFormation and Step Functions reject 0 (and there are no fractions).
+    const ms = props.timeout.toMilliseconds();
+    if (ms < 1000 || ms % 1000 !== 0) {
+      problems.add('timeout', props.timeout.toHumanString(), 'a whole number of seconds, at least 1 (the state machine\'s TimeoutSeconds)');
+    }
+  }
   if (props.outputPrefix && !Token.isUnresolved(props.outputPrefix) && /['{}\\]/.test(props.outputPrefix)) {
     problems.add('outputPrefix', props.outputPrefix, 'a key prefix without \' { } or \\ (the state machine builds output paths with States.Format)');
   }

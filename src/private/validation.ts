@@ -53,19 +53,28 @@ export class Problems {
     this.list.push(`${property}: ${message}`);
   }
 
-  /** A string of `min`-`max` characters matching `pattern` (when given). */
+  /**
+   * A string of `min`-`max` characters matching `pattern` (when given).
+   * SageMaker counts the limit in bytes of UTF-8, so that is what is
+   * counted (a name that passes a pattern like `[a-zA-Z0-9-]` is ASCII anyway).
+   */
   public checkName(property: string, value: string | undefined, min: number, max: number, pattern?: RegExp, patternText?: string): void {
     if (value === undefined || isToken(value)) return;
-    if (value.length < min || value.length > max || (pattern && !pattern.test(value))) {
+    const bytes = utf8Length(value);
+    if (bytes < min || bytes > max || (pattern && !pattern.test(value))) {
       this.add(property, value, `${min}-${max} characters${pattern ? ` matching ${patternText ?? pattern.source}` : ''}`);
     }
   }
 
-  /** A string of at most `max` characters. */
+  /**
+   * A string of `min`-`max` bytes in UTF-8: the API's "length" limits count
+   * bytes, so `"é".repeat(300)` (600 bytes) does not fit in 500.
+   */
   public checkLength(property: string, value: string | undefined, min: number, max: number): void {
     if (value === undefined || isToken(value)) return;
-    if (value.length < min || value.length > max) {
-      this.add(property, value, `a string of ${min}-${max} characters (got ${value.length})`);
+    const bytes = utf8Length(value);
+    if (bytes < min || bytes > max) {
+      this.add(property, value, `a string of ${min}-${max} ${sizeUnit(value, bytes)} (got ${describeSize(value, bytes)})`);
     }
   }
 
@@ -100,22 +109,38 @@ export class Problems {
     }
   }
 
-  /** A string-to-string map with limits on size, key and value. */
+  /** A string-to-string map with limits on size, key and value (in bytes of UTF-8, as the API counts). */
   public checkMap(property: string, map: { [key: string]: string } | undefined, limits: MapLimits): void {
     if (map === undefined || isToken(map)) return;
     const entries = Object.entries(map);
     if (entries.length > limits.maxEntries) {
       this.addMessage(property, `has ${entries.length} entries; allowed: at most ${limits.maxEntries}`);
     }
+    let total = 0;
+    let totalKnown = true;
     for (const [key, value] of entries) {
-      if (!isToken(key) && (key.length < 1 || key.length > limits.maxKeyLength || (limits.keyPattern && !limits.keyPattern.test(key)))) {
-        this.add(`${property} key`, key, `1-${limits.maxKeyLength} characters${limits.keyPattern ? ` matching ${limits.keyPattern.source}` : ''}`);
+      const keyBytes = utf8Length(key);
+      if (isToken(key)) {
+        totalKnown = false;
+      } else if (keyBytes < 1 || keyBytes > limits.maxKeyLength || (limits.keyPattern && !limits.keyPattern.test(key))) {
+        this.add(`${property} key`, key, `1-${limits.maxKeyLength} characters${limits.keyPattern ? ` matching ${limits.keyPattern.source}` : ''}`
+          + (keyBytes > key.length ? ` (got ${describeSize(key, keyBytes)})` : ''));
       }
+      total += keyBytes;
       if (typeof value !== 'string') {
         this.add(`${property}.${key}`, value, 'a string');
-      } else if (!isToken(value) && value.length > limits.maxValueLength) {
-        this.add(`${property}.${key}`, value, `at most ${limits.maxValueLength} characters (got ${value.length})`);
+      } else if (isToken(value)) {
+        totalKnown = false;
+      } else {
+        const valueBytes = utf8Length(value);
+        total += valueBytes;
+        if (valueBytes > limits.maxValueLength) {
+          this.add(`${property}.${key}`, value, `at most ${limits.maxValueLength} ${sizeUnit(value, valueBytes)} (got ${describeSize(value, valueBytes)})`);
+        }
       }
+    }
+    if (limits.maxTotalBytes !== undefined && totalKnown && total > limits.maxTotalBytes) {
+      this.addMessage(property, `keys and values add up to ${total} bytes in UTF-8; allowed: at most ${limits.maxTotalBytes} (${limits.maxTotalBytes / 1024} KB) combined`);
     }
   }
 
@@ -127,8 +152,10 @@ export class Problems {
     if (keyPrefix === undefined || isToken(keyPrefix)) return;
     if (keyPrefix.startsWith('/')) {
       this.add(property, keyPrefix, 'a key prefix without a leading "/"');
-    } else if (keyPrefix.length > MAX_KEY_PREFIX_LENGTH) {
-      this.add(property, `${keyPrefix.slice(0, 40)}... (${keyPrefix.length} characters)`, `at most ${MAX_KEY_PREFIX_LENGTH} characters, so that the s3:// URI fits in 1024`);
+    } else if (utf8Length(keyPrefix) > MAX_KEY_PREFIX_LENGTH) {
+      const bytes = utf8Length(keyPrefix);
+      this.add(property, `${keyPrefix.slice(0, 40)}... (${describeSize(keyPrefix, bytes, ' characters')})`,
+        `at most ${MAX_KEY_PREFIX_LENGTH} ${sizeUnit(keyPrefix, bytes)}, so that the s3:// URI fits in 1024`);
     }
   }
 
@@ -142,9 +169,31 @@ export class Problems {
 
 export interface MapLimits {
   readonly maxEntries: number;
+  /** In bytes of UTF-8. */
   readonly maxKeyLength: number;
+  /** In bytes of UTF-8. */
   readonly maxValueLength: number;
   readonly keyPattern?: RegExp;
+  /** All keys and values together, in bytes of UTF-8. @default - no limit */
+  readonly maxTotalBytes?: number;
+}
+
+/** The length of `text` in bytes of UTF-8 (what SageMaker's length limits count). */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * How a size is counted in a message: `characters` for ASCII text (bytes
+ * and characters are the same), else `bytes in UTF-8`.
+ */
+function sizeUnit(text: string, bytes: number): string {
+  return bytes === text.length ? 'characters' : 'bytes in UTF-8';
+}
+
+/** `501` (ASCII; `501 characters` with `asciiUnit`), or `600 bytes in 300 characters`. */
+function describeSize(text: string, bytes: number, asciiUnit = ''): string {
+  return bytes === text.length ? `${bytes}${asciiUnit}` : `${bytes} bytes in ${text.length} characters`;
 }
 
 /** 1024 - "s3://" - a 63-character bucket name - "/". */

@@ -8,6 +8,7 @@ import { HyperparameterEncoding, renderHyperparameters, validateHyperparameters 
 import { TrainingProps } from './training-props';
 import { renderSeconds, seconds } from '../private/durations';
 import { checkInstanceType } from '../private/instance-types';
+import { translatePythonRegex } from '../private/python-regex';
 import { DEFAULT_MAX_RUNTIME_SECONDS } from '../private/sagemaker-limits';
 import { smEnvironment, validateSmEnvironment } from '../private/sm-environment';
 import { ENV_KEY_PATTERN, isToken, Problems } from '../private/validation';
@@ -138,20 +139,25 @@ export function validateMetricDefinitions(problems: Problems, property: string, 
     problems.checkLength(`${p}.regex`, definition.regex, 1, 500);
     if (isToken(definition.regex) || definition.regex.length === 0) return;
     const groups = captureGroups(definition.regex);
-    if (groups === undefined) {
-      problems.add(`${p}.regex`, definition.regex, 'a regular expression that compiles');
+    if (typeof groups === 'string') {
+      problems.add(`${p}.regex`, definition.regex, `a regular expression that compiles (Python syntax such as (?P<name>...) is accepted, as SageMaker does; here: ${groups})`);
     } else if (groups !== 1) {
       problems.add(`${p}.regex`, definition.regex, `a regular expression with exactly one capture group (found ${groups}); use (?:...) for other groups`);
     }
   });
 }
 
-/** The number of capture groups of a regex, or undefined when it does not compile. */
-export function captureGroups(regex: string): number | undefined {
+/**
+ * The number of capture groups of a SageMaker metric regex (Python syntax
+ * translated first: see `src/private/python-regex.ts`), or why it does not
+ * compile.
+ */
+export function captureGroups(regex: string): number | string {
   try {
-    return new RegExp(`${regex}|`).exec('')!.length - 1;
-  } catch {
-    return undefined;
+    const { source, flags } = translatePythonRegex(regex);
+    return new RegExp(`${source}|`, flags).exec('')!.length - 1;
+  } catch (e) {
+    return (e as Error).message;
   }
 }
 

@@ -98,7 +98,7 @@ describe('s3:// channels against a real S3-compatible server (s3rver)', () => {
     const options = { assemblyDir: work, downloadDir: path.join(work, 'dl'), region: 'us-east-1', s3ClientFactory: (r: string) => s3.client(r) };
     // WHEN / THEN
     await expect(resolveChannels(request([{ name: 'training', uri: 's3://data/nothing/here/' }]), options))
-      .rejects.toThrow("Channel 'training' reads from s3://data/nothing/here/, but no object exists under that prefix.");
+      .rejects.toThrow('No S3 objects found under S3 URL "s3://data/nothing/here/" given in input data source (channel \'training\': no object exists under prefix \'nothing/here/\' of bucket data).');
     await expect(resolveChannels(request([{ name: 'training', uri: 's3://no-such-bucket/x/' }]), options))
       .rejects.toThrow(/^Could not download channel 'training' from s3:\/\/no-such-bucket\/x\/: .*bucket does not exist/i);
   });

@@ -855,3 +855,78 @@ describe('rules across properties', () => {
       'training.volumeEncryptionKey: ml.g5.xlarge has local instance storage.*SageMaker rejects a VolumeKmsKeyId'));
   });
 });
+
+describe('SageMaker behaviours: patterns, sizes in bytes, Python regexes, timeouts', () => {
+  test('a modelEnvironment key outside [a-zA-Z_][a-zA-Z0-9_]* (BAD-KEY passed synth and failed at deploy)', () => {
+    // GIVEN
+    const { stack, props } = propsIn(() => ({ modelEnvironment: { 'BAD-KEY': 'x' } }));
+    // WHEN / THEN
+    expect(() => construct(stack, props)).toThrow(oneProblem('modelEnvironment key', /"BAD-KEY" is not valid; allowed: 1-1024 characters matching \^\[a-zA-Z_\]\[a-zA-Z0-9_\]\*\$/));
+  });
+
+  test('a modelEnvironment over 32 KB combined (each entry within its own limit)', () => {
+    // GIVEN 40 entries of 3 + 1000 bytes = 40,120 bytes
+    const { stack, props } = propsIn(() => ({ modelEnvironment: map(40, 'v'.repeat(1000)) }));
+    // WHEN / THEN
+    expect(() => construct(stack, props)).toThrow(oneProblem('modelEnvironment',
+      /keys and values add up to 40110 bytes in UTF-8; allowed: at most 32768 \(32 KB\) combined/));
+  });
+
+  test('a modelEnvironment of exactly 32 KB is accepted', () => {
+    // GIVEN 32 entries of 4 + 1020 bytes = 32,768 bytes
+    const env = Object.fromEntries(range(32).map(i => [`K${String(i).padStart(3, '0')}`, 'v'.repeat(1020)]));
+    const { stack, props } = propsIn(() => ({ modelEnvironment: env }));
+    // WHEN / THEN
+    expect(() => construct(stack, props)).not.toThrow();
+  });
+
+  test('multi-byte values are counted in bytes: a modelEnvironment value of 513 characters in 1026 bytes', () => {
+    const { stack, props } = propsIn(() => ({ modelEnvironment: { MODE: 'é'.repeat(513) } }));
+    expect(() => construct(stack, props)).toThrow(oneProblem('modelEnvironment.MODE',
+      /"é{116}\.\.\. is not valid; allowed: at most 1024 bytes in UTF-8 \(got 1026 bytes in 513 characters\)/));
+  });
+
+  test('multi-byte values are counted in bytes: a hyperparameter of 1300 characters in 2600 bytes', () => {
+    expectTrainingProblem(() => ({ hyperparameters: { text: 'é'.repeat(1300) } }), 'training.hyperparameters.text',
+      /".+ is not valid; allowed: at most 2500 bytes in UTF-8 \(got 2600 bytes in 1300 characters\)/);
+  });
+
+  test('multi-byte values are counted in bytes: a training environment value and a metric name', () => {
+    expectTrainingProblem(() => ({ environment: { MODE: '€'.repeat(200) } }), 'training.environment.MODE',
+      /".+ is not valid; allowed: at most 512 bytes in UTF-8 \(got 600 bytes in 200 characters\)/);
+    expectTrainingProblem(() => ({ metricDefinitions: [{ name: 'ü'.repeat(128), regex: 'acc=([0-9.]+)' }] }), 'training.metricDefinitions[0].name',
+      /".+ is not valid; allowed: a string of 1-255 bytes in UTF-8 \(got 256 bytes in 128 characters\)/);
+  });
+
+  test('a metric regex in Python syntax is accepted, as SageMaker accepts it', () => {
+    // GIVEN
+    const regex = '\\Aepoch=\\d+ (?P<name>loss)=(?:(?P=name))?([0-9.]+)';
+    const { stack, props } = propsIn(() => ({ training: { metricDefinitions: [{ name: 'loss', regex: '(?i)loss=(?P<loss>[0-9.]+)' }] } }));
+    // WHEN
+    const pipeline = construct(stack, props);
+    // THEN
+    expect(pipeline.metricDefinitions).toEqual([{ name: 'loss', regex: '(?i)loss=(?P<loss>[0-9.]+)' }]);
+    // and one capture group is still the rule (a named group counts)
+    expectTrainingProblem(() => ({ metricDefinitions: [{ name: 'loss', regex }] }), 'training.metricDefinitions[0].regex',
+      /".+" is not valid; allowed: a regular expression with exactly one capture group \(found 2\)/);
+  });
+
+  test('a Python regex that cannot be used says why', () => {
+    expectTrainingProblem(() => ({ metricDefinitions: [{ name: 'loss', regex: '(?x) loss = ([0-9.]+)' }] }), 'training.metricDefinitions[0].regex',
+      /".+" is not valid; allowed: a regular expression that compiles \(Python syntax such as \(\?P<name>\.\.\.\) is accepted, as SageMaker does; here: verbose mode \(\?x\) is not supported/);
+  });
+
+  test.each([
+    [Duration.seconds(0), '0 seconds'],
+    [Duration.millis(1500), '1 second 500 millis'],
+  ])('a state machine timeout of %s', (timeout, shown) => {
+    const { stack, props } = propsIn(() => ({ timeout }));
+    expect(() => construct(stack, props)).toThrow(oneProblem('timeout',
+      new RegExp(`"${escape(shown)}" is not valid; allowed: a whole number of seconds, at least 1`)));
+  });
+
+  test('a state machine timeout of 1 second is accepted', () => {
+    const { stack, props } = propsIn(() => ({ timeout: Duration.seconds(1) }));
+    expect(() => construct(stack, props)).not.toThrow();
+  });
+});

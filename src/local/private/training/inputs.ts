@@ -158,6 +158,9 @@ function planChannel(request: CreateTrainingJobRequest, ch: Channel, assemblyDir
     if (!fs.existsSync(p)) {
       throw new LocalModeError(`Channel '${name}' reads from ${uri}, but ${p} does not exist (run 'cdk synth' again to stage the asset).`);
     }
+    if (!holdsAFile(p)) {
+      throw noObjectsError(name, uri, `the folder ${p} holds no files`);
+    }
     return { kind: 'file', name, mode, path: p };
   }
   if (uri.startsWith('s3://')) {
@@ -194,6 +197,28 @@ async function downloadPrefix(client: S3Client, uri: string, dir: string, channe
     throw new LocalModeError(`Could not download channel '${channel}' from ${uri}: ${(e as Error).message}`);
   }
   if (count === 0) {
-    throw new LocalModeError(`Channel '${channel}' reads from ${uri}, but no object exists under that prefix.`);
+    throw noObjectsError(channel, uri, `no object exists under prefix '${prefix}' of bucket ${bucket}`);
   }
+}
+
+/**
+ * SageMaker refuses a job whose channel has no data, before any instance
+ * starts; so does local mode, in SageMaker's words.
+ */
+function noObjectsError(channel: string, uri: string, detail: string): LocalModeError {
+  return new LocalModeError(`No S3 objects found under S3 URL "${uri}" given in input data source (channel '${channel}': ${detail}). `
+    + 'SageMaker refuses such a job before it starts: put data there, or remove the channel.');
+}
+
+/** Whether `p` is a file, or a folder with a file somewhere below it (links followed). */
+function holdsAFile(p: string): boolean {
+  const stat = fs.statSync(p);
+  if (!stat.isDirectory()) return true;
+  return fs.readdirSync(p).some((entry) => {
+    try {
+      return holdsAFile(path.join(p, entry));
+    } catch {
+      return false; // a dangling link
+    }
+  });
 }

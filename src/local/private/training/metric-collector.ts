@@ -1,6 +1,7 @@
 /**
  * SageMaker metric definitions applied to log lines (INTERNAL).
  */
+import { compilePythonRegex } from '../../../private/python-regex';
 import { LocalModeError } from '../../errors';
 
 /** One value of one metric. */
@@ -28,8 +29,8 @@ export class MetricCollector {
         throw new LocalModeError(`MetricDefinitions[${i}] needs both Name and Regex (got ${JSON.stringify(d)}).`);
       }
       try {
-        // Python-style named groups `(?P<name>` are the one common syntax JS lacks.
-        return { name: d.Name, regex: new RegExp(d.Regex.replace(/\(\?P</g, '(?<')) };
+        // SageMaker's regexes are Python's: (?P<name>...), (?P=name), \A, \Z, leading (?i).
+        return { name: d.Name, regex: compilePythonRegex(d.Regex) };
       } catch (e) {
         throw new LocalModeError(`The regex of metric '${d.Name}' does not compile: ${(e as Error).message}.`);
       }

@@ -489,3 +489,25 @@ describe('asset image preparation', () => {
       /The image asset directory .*asset\.gone-\d+ does not exist, and neither does its original source folder \/no\/such\/source: run 'cdk synth' again/);
   });
 });
+
+describe('a channel without data', () => {
+  test('GIVEN an empty channel folder WHEN trained THEN the job is refused as SageMaker refuses it, before any container starts', async () => {
+    // GIVEN a channel whose folder holds only an empty sub-folder
+    const request = trainingRequest('ok');
+    const assembly = makeAssembly({
+      ...request,
+      InputDataConfig: [{
+        ChannelName: 'train',
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file://asset.empty', S3DataDistributionType: 'FullyReplicated' } },
+      }],
+    });
+    assemblies.push(assembly);
+    fs.mkdirSync(path.join(assembly.dir, 'asset.empty', 'nothing-here'), { recursive: true });
+    const observer = new RecordingObserver();
+    const runner = DockerRunner.fromCloudAssembly(assembly.dir, assembly.pipeline, { workDir: workRoot, observer });
+    // WHEN / THEN
+    await expect(runner.train()).rejects.toThrow(
+      /^No S3 objects found under S3 URL "file:\/\/asset\.empty" given in input data source \(channel 'train': the folder .*asset\.empty holds no files\)/);
+    expect(observer.lines).toEqual([]); // the fixture prints a line as soon as it starts
+  });
+});
