@@ -222,6 +222,11 @@ describe('script-mode requests', () => {
   test('"code" is a reserved channel name and sagemaker_* are reserved hyperparameters in script mode', () => {
     expect(() => pipeline({ training: { enableNetworkIsolation: true, channels: [{ channelName: 'code', input: TrainingInput.fromAsset(SKLEARN_CODE) }] } }))
       .toThrow(/training\.channels: a channel named "code" carries the code/);
+    const channels = Array.from({ length: 20 }, (_, i) => ({ channelName: `c${i}`, input: TrainingInput.fromAsset(SKLEARN_CODE) }));
+    expect(() => pipeline({ training: { enableNetworkIsolation: true, channels } }))
+      .toThrow(/training\.channels: has 20 channels; allowed: 1 to 19 in script mode with enableNetworkIsolation/);
+    expect(() => pipeline({ training: { hyperparameters: { model_dir: 'x' } } }))
+      .toThrow(/training\.hyperparameters\.model_dir: is set by the library in script mode/);
     expect(() => pipeline({ training: { hyperparameters: { sagemaker_program: 'x' } } }))
       .toThrow(/training\.hyperparameters\.sagemaker_program: is set by the library in script mode/);
   });
