@@ -77,8 +77,10 @@ const EXIT_CODES = 'Exit codes: 0 success, 1 the job failed or could not run (th
 const SUBCOMMAND_HELP: { [name: string]: string } = {
   train: `Usage: byoa local train PIPELINE [--app cdk.out] [--workdir DIR]
 
-Runs the pipeline's training job in Docker: config files in /opt/ml/input/config,
-channels mounted read-only, metric definitions applied to the logs.
+Runs the pipeline's training job in Docker: config files in /opt/ml/input/config;
+channels in /opt/ml/input/data/<channel>, as a writable copy in File mode (as
+SageMaker downloads the data; your files are never changed) and read-only in
+FastFile mode; metric definitions applied to the logs.
 Writes WORKDIR/<job>/output/model.tar.gz, output.tar.gz, metrics.json and
 description.json. Exit code 0 when the job completed, 1 otherwise.
 

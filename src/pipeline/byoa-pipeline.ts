@@ -491,9 +491,31 @@ function codeSpec(code: BoundSourceCode | undefined): CodeSpec | undefined {
   return code ? { entryPoint: code.entryPoint, location: code.localUri, sourceDirectory: code.sourceDirectory } : undefined;
 }
 
+/**
+ * The default name prefix: the construct path's parts (lower case, only
+ * `[a-z0-9]`), joined with `-`, keeping as many WHOLE parts from the end
+ * (the pipeline's own id first) as fit, then the 8-character hash CDK's
+ * `Names.uniqueResourceName` gives the path (so that pipelines of the same
+ * id in different stacks differ). `ScikitByo/DecisionTrees` becomes
+ * `decisiontrees-e89bdb85`, never a word cut in the middle; a single part
+ * longer than the room left is cut at its end.
+ */
 function defaultPrefix(scope: Construct): string {
-  const raw = Names.uniqueResourceName(scope, { maxLength: MAX_PREFIX_LENGTH, separator: '-' }).toLowerCase();
-  return raw.replace(/[^a-z0-9-]/g, '').replace(/^-+|-+$/g, '') || 'byoa';
+  const unique = Names.uniqueResourceName(scope, { maxLength: MAX_PREFIX_LENGTH, separator: '-' }).toLowerCase();
+  const hash = /-([a-z0-9]{8})$/.exec(unique)?.[1];
+  const room = MAX_PREFIX_LENGTH - (hash ? hash.length + 1 : 0);
+  const parts = scope.node.path.split('/').map((p) => p.toLowerCase().replace(/[^a-z0-9]/g, '')).filter((p) => p);
+  const kept: string[] = [];
+  for (const part of [...parts].reverse()) {
+    const length = [part, ...kept].join('-').length;
+    if (length <= room) {
+      kept.unshift(part);
+    } else {
+      if (kept.length === 0) kept.unshift(part.slice(0, room));
+      break;
+    }
+  }
+  return [...kept, ...(hash ? [hash] : [])].join('-') || 'byoa';
 }
 
 function concrete(value: string): string | undefined {

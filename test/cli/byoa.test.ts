@@ -131,6 +131,8 @@ describe('usage', () => {
     [['--help'], /Usage: byoa <command>/],
     [['local', '--help'], /Usage: byoa local <train\|transform\|serve\|run> PIPELINE/],
     [['local', 'train', '--help'], /Usage: byoa local train PIPELINE/],
+    // File mode gives the algorithm a writable copy (only FastFile is read-only)
+    [['local', 'train', '--help'], /as a writable copy in File mode .* read-only in\nFastFile mode/s],
     [['local', 'transform', '-h'], /Usage: byoa local transform PIPELINE/],
     [['local', 'serve', '--help'], /Usage: byoa local serve PIPELINE/],
     [['local', 'run', '--help'], /--keep-serving/],

@@ -939,3 +939,19 @@ describe('where a pipeline can live', () => {
     }
   });
 });
+
+describe('default name prefix', () => {
+  test.each([
+    ['ScikitByo', 'DecisionTrees', /^decisiontrees-[a-z0-9]{8}$/],
+    ['IrisStack', 'Iris', /^irisstack-iris-[a-z0-9]{8}$/],
+    ['A', 'VeryLongPipelineNameThatGoesOn', /^verylongpipelinen-[a-z0-9]{8}$/], // one part longer than the room: cut at its end
+  ])('%s/%s keeps whole path parts', (stackId, id, expected) => {
+    // GIVEN
+    const { stack } = newStack(stackId);
+    // WHEN
+    const pipeline = new ByoaPipeline(stack, id, minimalPipelineProps(stack));
+    // THEN
+    expect(pipeline.namePrefix).toMatch(expected);
+    expect(pipeline.namePrefix.length).toBeLessThanOrEqual(26);
+  });
+});

@@ -33,14 +33,23 @@ export function readRunSpecs(assemblyDir: string): Map<string, RunSpec> {
     throw new LocalModeError(`No cloud assembly at ${path.resolve(assemblyDir)} (${manifestPath} does not exist). Run 'cdk synth' first, `
       + 'or point --app / assemblyDir at the cdk.out folder.');
   }
-  let manifest: ManifestLike;
+  let parsed: unknown;
   try {
-    manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+    parsed = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
   } catch (e) {
     throw new LocalModeError(`${manifestPath} is not valid JSON: ${(e as Error).message}`);
   }
+  if (!isObject(parsed)) {
+    throw new LocalModeError(`${manifestPath} is not a cloud assembly manifest: it holds ${describeJson(parsed)}, expected a JSON object `
+      + 'with "artifacts". Run \'cdk synth\' again.');
+  }
+  if (parsed.artifacts !== undefined && !isObject(parsed.artifacts)) {
+    throw new LocalModeError(`${manifestPath}: "artifacts" is ${describeJson(parsed.artifacts)}, expected an object of artifacts by id. Run 'cdk synth' again.`);
+  }
+  const manifest = parsed as ManifestLike;
   const specs = new Map<string, RunSpec>();
   for (const artifact of Object.values(manifest.artifacts ?? {})) {
+    if (!artifact || typeof artifact !== 'object') continue;
     if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
       const nested = path.join(assemblyDir, artifact.properties.directoryName);
       for (const [key, spec] of readRunSpecs(nested)) specs.set(key, { ...spec, assemblyDirectory: spec.assemblyDirectory ?? nested });
@@ -56,7 +65,7 @@ export function readRunSpecs(assemblyDir: string): Map<string, RunSpec> {
       }
     }
     for (const [constructPath, entries] of Object.entries(metadata)) {
-      for (const entry of entries ?? []) {
+      for (const entry of Array.isArray(entries) ? entries : []) {
         if (entry?.type !== RUN_SPEC_METADATA_TYPE) { continue; }
         const spec = entry.data as RunSpec;
         const key = (spec?.pipeline ?? constructPath).replace(/^\/+/, '');
@@ -64,11 +73,37 @@ export function readRunSpecs(assemblyDir: string): Map<string, RunSpec> {
           throw new LocalModeError(`The run spec of ${key} has version ${String(spec?.version)}; this version of local mode reads version 1. `
             + 'Synthesize with the same version of cdk-sagemaker-byoa as the byoa CLI.');
         }
+        checkRunSpec(spec, key, manifestPath);
         specs.set(key, spec);
       }
     }
   }
   return specs;
+}
+
+function isObject(value: unknown): value is { [key: string]: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `null`, `an array`, `a string ("...")`, ... for messages. */
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.slice(0, 40))})`;
+  return `a ${typeof value}`;
+}
+
+/** The parts of a run spec every runner reads: a clear error instead of a TypeError later. */
+function checkRunSpec(spec: RunSpec, key: string, file: string): void {
+  const missing: string[] = [];
+  if (!isObject(spec.image)) missing.push('image');
+  if (!isObject(spec.training)) missing.push('training (the CreateTrainingJob request)');
+  if (!isObject(spec.model)) missing.push('model (the CreateModel request)');
+  if (spec.transform !== undefined && !isObject(spec.transform)) missing.push('transform (the CreateTransformJob request)');
+  if (missing.length) {
+    throw new LocalModeError(`The run spec of ${key} in ${file} lacks ${missing.join(', ')}: it was not written by this library's `
+      + 'ByoaPipeline, or the file was cut. Run \'cdk synth\' again.');
+  }
 }
 
 /**

@@ -72,3 +72,35 @@ describe('job names', () => {
     expect(name).toMatch(JOB_NAME_PATTERN);
   });
 });
+
+describe('a broken cloud assembly names the file and the cause', () => {
+  const a = makeAssembly(trainingRequest('ok'));
+  afterAll(() => a.dispose());
+
+  function withManifest(name: string, manifest: unknown): string {
+    const dir = path.join(a.dir, name);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    return dir;
+  }
+
+  test.each([
+    ['null', null, /manifest\.json is not a cloud assembly manifest: it holds null, expected a JSON object/],
+    ['an array', [1], /manifest\.json is not a cloud assembly manifest: it holds an array/],
+    ['a string', 'x', /manifest\.json is not a cloud assembly manifest: it holds a string \("x"\)/],
+    ['artifacts null', { artifacts: null }, /manifest\.json: "artifacts" is null, expected an object of artifacts by id/],
+  ])('manifest.json holding %s', (name, manifest, message) => {
+    const dir = withManifest(name.replace(/ /g, '-'), manifest);
+    expect(() => readRunSpecs(dir)).toThrow(message);
+  });
+
+  test('a run spec entry without its requests', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(a.dir, 'manifest.json'), 'utf8'));
+    const spec = manifest.artifacts.TestStack.metadata['/TestStack/Pipe'][0].data;
+    delete spec.training;
+    spec.model = null;
+    const dir = withManifest('no-requests', manifest);
+    expect(() => readRunSpec(dir, 'TestStack/Pipe')).toThrow(
+      /The run spec of TestStack\/Pipe in .*manifest\.json lacks training \(the CreateTrainingJob request\), model \(the CreateModel request\)/);
+  });
+});
