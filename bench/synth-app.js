@@ -3,7 +3,11 @@
 // SageMaker tasks (`baseline`), with the same resources: an execution role,
 // an output bucket, the inputs extracted into it, a state machine that trains,
 // creates the model, runs a batch transform and creates an endpoint.
-//   node bench/synth-app.js byoa|baseline COUNT OUTDIR
+// With MIX=script every second pipeline is the scikit-learn lab in script mode
+// on SageMaker's scikit-learn image instead (the library packs sourcedir.tar.gz
+// at synth; by hand it is packed with `tar` before the timed synth, and the
+// image URI comes from a CfnMapping, as the library's does).
+//   node bench/synth-app.js byoa|baseline COUNT [iris|script]
 const path = require('path');
 const cdk = require('aws-cdk-lib');
 const ecrAssets = require('aws-cdk-lib/aws-ecr-assets');
@@ -15,7 +19,7 @@ const sfn = require('aws-cdk-lib/aws-stepfunctions');
 const tasks = require('aws-cdk-lib/aws-stepfunctions-tasks');
 const { InstanceType } = require('aws-cdk-lib/aws-ec2');
 
-const [variant, countText] = process.argv.slice(2);
+const [variant, countText, mix = 'iris'] = process.argv.slice(2);
 const count = Number(countText);
 const PIPELINES_PER_STACK = 10;
 const iris = path.join(__dirname, '..', 'examples', 'iris');
@@ -40,6 +44,129 @@ function byoaPipeline(scope, id) {
       instanceType: byoa.InstanceType.ML_M5_LARGE,
     },
     endpoint: { instanceType: byoa.InstanceType.ML_T2_MEDIUM, initialInstanceCount: 1 },
+  });
+}
+
+const SCRIPT_CODE = path.join(__dirname, '..', 'test', 'code', 'fixtures', 'sklearn-code');
+
+function byoaScriptPipeline(scope, id) {
+  const byoa = require('../lib');
+  new byoa.ByoaPipeline(scope, id, {
+    image: byoa.AlgorithmImage.fromFramework(byoa.Framework.SKLEARN, '1.2-1'),
+    training: {
+      code: byoa.SourceCode.fromAsset(SCRIPT_CODE, { entryPoint: 'train.py' }),
+      channels: [{ channelName: 'training', input: byoa.TrainingInput.fromAsset(path.join(iris, 'data/training')) }],
+      hyperparameters: { max_leaf_nodes: 30 },
+      instanceType: byoa.InstanceType.ML_M5_LARGE,
+    },
+    batchTransform: {
+      input: byoa.TransformInput.fromAsset(path.join(iris, 'data/batch')),
+      contentType: 'text/csv',
+      splitType: byoa.SplitType.LINE,
+      instanceType: byoa.InstanceType.ML_M5_LARGE,
+    },
+    endpoint: { instanceType: byoa.InstanceType.ML_M5_LARGE, initialInstanceCount: 1 },
+  });
+}
+
+/** The scikit-learn lab by hand: the same requests as the library's script mode. */
+function handWrittenScript(scope, id) {
+  const s3assets = require('aws-cdk-lib/aws-s3-assets');
+  // The registry accounts of sagemaker-scikit-learn (data only: what a hand-written app would paste in).
+  const { IMAGE_TABLE } = require('../lib/image/private/image-table.generated');
+  const root = new (require('constructs').Construct)(scope, id);
+  const stack = cdk.Stack.of(root);
+  const mapId = 'SklearnRegistry';
+  const mapping = stack.node.tryFindChild(mapId) ?? new cdk.CfnMapping(stack, mapId, {
+    mapping: Object.fromEntries(Object.entries(IMAGE_TABLE.registries[IMAGE_TABLE.images.sklearn.training.versions['1.2-1'].m]).map(([r, a]) => [r, { account: a }])),
+  });
+  const account = mapping.findInMap(cdk.Aws.REGION, 'account');
+  const imageUri = cdk.Fn.join('', [account, '.dkr.ecr.', cdk.Aws.REGION, '.', cdk.Aws.URL_SUFFIX, '/sagemaker-scikit-learn:1.2-1-cpu-py3']);
+  const role = new iam.Role(root, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+    resources: [stack.formatArn({ service: 'ecr', account, resource: 'repository', resourceName: 'sagemaker-scikit-learn' })],
+  }));
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+  const bucket = new s3.Bucket(root, 'OutputBucket', {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, enforceSSL: true, encryption: s3.BucketEncryption.S3_MANAGED,
+    removalPolicy: cdk.RemovalPolicy.RETAIN,
+  });
+  for (const [name, dir] of [['training', 'data/training'], ['batch', 'data/batch']]) {
+    new s3deploy.BucketDeployment(root, `${name}Deployment`, {
+      sources: [s3deploy.Source.asset(path.join(iris, dir))], destinationBucket: bucket, destinationKeyPrefix: `inputs/${name}/`, prune: false,
+    });
+  }
+  bucket.grantReadWrite(role);
+  const code = new s3assets.Asset(root, 'Code', { path: process.env.BENCH_SOURCEDIR });
+  code.grantRead(role);
+  const container = tasks.DockerImage.fromRegistry(imageUri);
+  const train = new tasks.SageMakerCreateTrainingJob(root, 'Train', {
+    trainingJobName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    role,
+    algorithmSpecification: { trainingImage: container, trainingInputMode: tasks.InputMode.FILE },
+    hyperparameters: {
+      max_leaf_nodes: '30',
+      sagemaker_program: '"train.py"',
+      sagemaker_submit_directory: `"${code.s3ObjectUrl}"`,
+      sagemaker_container_log_level: '20',
+      sagemaker_job_name: sfn.JsonPath.format('"{}"', sfn.JsonPath.stringAt('$$.Execution.Name')),
+      sagemaker_region: `"${cdk.Aws.REGION}"`,
+    },
+    inputDataConfig: [{
+      channelName: 'training',
+      dataSource: { s3DataSource: { s3Location: tasks.S3Location.fromBucket(bucket, 'inputs/training/'), s3DataType: tasks.S3DataType.S3_PREFIX } },
+    }],
+    outputDataConfig: { s3OutputLocation: tasks.S3Location.fromBucket(bucket, 'training/') },
+    resourceConfig: { instanceCount: 1, instanceType: new InstanceType('m5.large'), volumeSize: cdk.Size.gibibytes(30) },
+    resultPath: '$.training',
+  });
+  const model = new tasks.SageMakerCreateModel(root, 'Model', {
+    modelName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    role,
+    primaryContainer: new tasks.ContainerDefinition({
+      image: container,
+      modelS3Location: tasks.S3Location.fromJsonExpression('$.training.ModelArtifacts.S3ModelArtifacts'),
+      environmentVariables: sfn.TaskInput.fromObject({
+        SAGEMAKER_PROGRAM: 'train.py',
+        SAGEMAKER_SUBMIT_DIRECTORY: code.s3ObjectUrl,
+        SAGEMAKER_CONTAINER_LOG_LEVEL: '20',
+        SAGEMAKER_REGION: cdk.Aws.REGION,
+      }),
+    }),
+    resultPath: '$.model',
+  });
+  const transform = new tasks.SageMakerCreateTransformJob(root, 'Transform', {
+    transformJobName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    modelName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    role,
+    transformInput: {
+      transformDataSource: { s3DataSource: { s3Uri: `s3://${bucket.bucketName}/inputs/batch/`, s3DataType: tasks.S3DataType.S3_PREFIX } },
+      contentType: 'text/csv',
+      splitType: tasks.SplitType.LINE,
+    },
+    transformOutput: { s3OutputPath: `s3://${bucket.bucketName}/transform/` },
+    transformResources: { instanceCount: 1, instanceType: new InstanceType('m5.large') },
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    resultPath: '$.transform',
+  });
+  const config = new tasks.SageMakerCreateEndpointConfig(root, 'EndpointConfig', {
+    endpointConfigName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    productionVariants: [{
+      variantName: 'AllTraffic', modelName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      instanceType: new InstanceType('m5.large'), initialInstanceCount: 1,
+    }],
+    resultPath: '$.config',
+  });
+  const endpoint = new tasks.SageMakerCreateEndpoint(root, 'Endpoint', {
+    endpointName: `${id.toLowerCase()}-endpoint`,
+    endpointConfigName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    resultPath: '$.endpoint',
+  });
+  new sfn.StateMachine(root, 'StateMachine', {
+    definitionBody: sfn.DefinitionBody.fromChainable(train.next(model).next(transform).next(config).next(endpoint)),
+    tracingEnabled: true,
+    logs: { destination: new logs.LogGroup(root, 'Logs', { retention: logs.RetentionDays.ONE_YEAR }), level: sfn.LogLevel.ALL },
   });
 }
 
@@ -123,10 +250,12 @@ function handWritten(scope, id) {
 }
 
 const app = new cdk.App();
-const build = variant === 'byoa' ? byoaPipeline : handWritten;
+const [irisBuild, scriptBuild] = variant === 'byoa' ? [byoaPipeline, byoaScriptPipeline] : [handWritten, handWrittenScript];
 let stack;
 for (let i = 0; i < count; i++) {
   if (i % PIPELINES_PER_STACK === 0) stack = new cdk.Stack(app, `Bench${i / PIPELINES_PER_STACK}`);
+  // With MIX=script, every second pipeline is the scikit-learn lab (one pipeline alone: the lab).
+  const build = mix === 'script' && (count === 1 || i % 2 === 1) ? scriptBuild : irisBuild;
   build(stack, `Pipeline${i}`);
 }
 app.synth();

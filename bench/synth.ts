@@ -4,7 +4,11 @@
  * resources written by hand with aws-cdk-lib's stepfunctions-tasks SageMaker
  * tasks (bench/synth-app.js), in the same run, alternating A B A B.
  *
- *   npm run bench:synth [-- --runs 3 --sizes 1,10,50]
+ *   npm run bench:synth [-- --runs 3 --sizes 1,10,50 --mix script|iris]
+ *
+ * `--mix script` (the default) makes every second pipeline the scikit-learn
+ * lab in script mode (one pipeline alone: the lab), on both sides; `--mix iris`
+ * is iris custom-image pipelines only.
  *
  * Figures: median wall seconds and peak RSS (GNU time's %M: the largest
  * process of the command, here the app) per size; per-pipeline cost as the
@@ -18,7 +22,11 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 
 const root = path.resolve(__dirname, '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, sizes: { type: 'string', default: '1,10,50' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, sizes: { type: 'string', default: '1,10,50' }, mix: { type: 'string', default: 'script' } },
+});
+const mix = values.mix!;
+if (!['script', 'iris'].includes(mix)) throw new Error(`--mix ${mix}: allowed: script, iris`);
 const runs = Number(values.runs);
 const sizes = values.sizes!.split(',').map(Number);
 const variants = ['byoa', 'baseline'] as const;
@@ -38,10 +46,13 @@ function synth(variant: Variant, count: number): Sample {
   try {
     const cdk = path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
     const result = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, cdk, 'synth', '--quiet', '--no-notices', '--no-version-reporting',
-      '--app', `node ${path.join(root, 'bench', 'synth-app.js')} ${variant} ${count}`, '--output', out], {
+      '--app', `node ${path.join(root, 'bench', 'synth-app.js')} ${variant} ${count} ${mix}`, '--output', out], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true', BENCH_APP_RSS_FILE: path.join(out, 'app-rss') },
+      env: {
+        ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true', BENCH_APP_RSS_FILE: path.join(out, 'app-rss'),
+        BENCH_SOURCEDIR: sourceDirForBaseline(),
+      },
     });
     const last = result.stderr.trim().split('\n').pop() ?? '';
     const match = last.match(/^([\d.]+) (\d+)$/);
@@ -53,6 +64,17 @@ function synth(variant: Variant, count: number): Sample {
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
+}
+
+let sourceDir: string | undefined;
+/** The hand-written side's sourcedir.tar.gz, packed with GNU tar once, before any timed synth. */
+function sourceDirForBaseline(): string {
+  if (!sourceDir) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-bench-code-'));
+    sourceDir = path.join(dir, 'sourcedir.tar.gz');
+    execFileSync('tar', ['-czf', sourceDir, '-C', path.join(root, 'test', 'code', 'fixtures', 'sklearn-code'), '.']);
+  }
+  return sourceDir;
 }
 
 function median(xs: number[]): number {
@@ -77,7 +99,7 @@ function main(): void {
     }
   }
   const med = (v: Variant, size: number, key: keyof Sample) => median(results[v][size].map(s => s[key]));
-  console.log('\ncdk synth, median of', runs, 'runs');
+  console.log(`\ncdk synth, median of ${runs} runs, ${mix === 'script' ? 'every second pipeline in script mode (the scikit-learn lab)' : 'iris pipelines only'}; load average at the end: ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
   console.log('| pipelines | library s | hand-written s | ratio | library app MiB | hand-written app MiB | ratio | peak MiB (with CLI) library / hand-written |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const size of sizes) {
