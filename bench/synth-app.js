@@ -47,6 +47,43 @@ function byoaPipeline(scope, id) {
   });
 }
 
+/** The hand-written transform, endpoint config, endpoint and state machine after training and the model. */
+function transformAndHost(root, id, { role, bucket, train, model, lines, hostingType }) {
+  const transform = new tasks.SageMakerCreateTransformJob(root, 'Transform', {
+    transformJobName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    modelName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    role,
+    batchStrategy: lines ? tasks.BatchStrategy.MULTI_RECORD : undefined,
+    transformInput: {
+      transformDataSource: { s3DataSource: { s3Uri: `s3://${bucket.bucketName}/inputs/batch/`, s3DataType: tasks.S3DataType.S3_PREFIX } },
+      contentType: 'text/csv',
+      splitType: tasks.SplitType.LINE,
+    },
+    transformOutput: { s3OutputPath: `s3://${bucket.bucketName}/transform/`, assembleWith: lines ? tasks.AssembleWith.LINE : undefined },
+    transformResources: { instanceCount: 1, instanceType: new InstanceType('m5.large') },
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    resultPath: '$.transform',
+  });
+  const config = new tasks.SageMakerCreateEndpointConfig(root, 'EndpointConfig', {
+    endpointConfigName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    productionVariants: [{
+      variantName: 'AllTraffic', modelName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      instanceType: new InstanceType(hostingType), initialInstanceCount: 1,
+    }],
+    resultPath: '$.config',
+  });
+  const endpoint = new tasks.SageMakerCreateEndpoint(root, 'Endpoint', {
+    endpointName: `${id.toLowerCase()}-endpoint`,
+    endpointConfigName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    resultPath: '$.endpoint',
+  });
+  new sfn.StateMachine(root, 'StateMachine', {
+    definitionBody: sfn.DefinitionBody.fromChainable(train.next(model).next(transform).next(config).next(endpoint)),
+    tracingEnabled: true,
+    logs: { destination: new logs.LogGroup(root, 'Logs', { retention: logs.RetentionDays.ONE_YEAR }), level: sfn.LogLevel.ALL },
+  });
+}
+
 const SCRIPT_CODE = path.join(__dirname, '..', 'test', 'code', 'fixtures', 'sklearn-code');
 
 function byoaScriptPipeline(scope, id) {
@@ -136,38 +173,7 @@ function handWrittenScript(scope, id) {
     }),
     resultPath: '$.model',
   });
-  const transform = new tasks.SageMakerCreateTransformJob(root, 'Transform', {
-    transformJobName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-    modelName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-    role,
-    transformInput: {
-      transformDataSource: { s3DataSource: { s3Uri: `s3://${bucket.bucketName}/inputs/batch/`, s3DataType: tasks.S3DataType.S3_PREFIX } },
-      contentType: 'text/csv',
-      splitType: tasks.SplitType.LINE,
-    },
-    transformOutput: { s3OutputPath: `s3://${bucket.bucketName}/transform/` },
-    transformResources: { instanceCount: 1, instanceType: new InstanceType('m5.large') },
-    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-    resultPath: '$.transform',
-  });
-  const config = new tasks.SageMakerCreateEndpointConfig(root, 'EndpointConfig', {
-    endpointConfigName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-    productionVariants: [{
-      variantName: 'AllTraffic', modelName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-      instanceType: new InstanceType('m5.large'), initialInstanceCount: 1,
-    }],
-    resultPath: '$.config',
-  });
-  const endpoint = new tasks.SageMakerCreateEndpoint(root, 'Endpoint', {
-    endpointName: `${id.toLowerCase()}-endpoint`,
-    endpointConfigName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-    resultPath: '$.endpoint',
-  });
-  new sfn.StateMachine(root, 'StateMachine', {
-    definitionBody: sfn.DefinitionBody.fromChainable(train.next(model).next(transform).next(config).next(endpoint)),
-    tracingEnabled: true,
-    logs: { destination: new logs.LogGroup(root, 'Logs', { retention: logs.RetentionDays.ONE_YEAR }), level: sfn.LogLevel.ALL },
-  });
+  transformAndHost(root, id, { role, bucket, train, model, lines: false, hostingType: 'm5.large' });
 }
 
 function handWritten(scope, id) {
@@ -214,39 +220,7 @@ function handWritten(scope, id) {
     }),
     resultPath: '$.model',
   });
-  const transform = new tasks.SageMakerCreateTransformJob(root, 'Transform', {
-    transformJobName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-    modelName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-    role,
-    batchStrategy: tasks.BatchStrategy.MULTI_RECORD,
-    transformInput: {
-      transformDataSource: { s3DataSource: { s3Uri: `s3://${bucket.bucketName}/inputs/batch/`, s3DataType: tasks.S3DataType.S3_PREFIX } },
-      contentType: 'text/csv',
-      splitType: tasks.SplitType.LINE,
-    },
-    transformOutput: { s3OutputPath: `s3://${bucket.bucketName}/transform/`, assembleWith: tasks.AssembleWith.LINE },
-    transformResources: { instanceCount: 1, instanceType: new InstanceType('m5.large') },
-    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-    resultPath: '$.transform',
-  });
-  const config = new tasks.SageMakerCreateEndpointConfig(root, 'EndpointConfig', {
-    endpointConfigName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-    productionVariants: [{
-      variantName: 'AllTraffic', modelName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-      instanceType: new InstanceType('t2.medium'), initialInstanceCount: 1,
-    }],
-    resultPath: '$.config',
-  });
-  const endpoint = new tasks.SageMakerCreateEndpoint(root, 'Endpoint', {
-    endpointName: `${id.toLowerCase()}-endpoint`,
-    endpointConfigName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-    resultPath: '$.endpoint',
-  });
-  new sfn.StateMachine(root, 'StateMachine', {
-    definitionBody: sfn.DefinitionBody.fromChainable(train.next(model).next(transform).next(config).next(endpoint)),
-    tracingEnabled: true,
-    logs: { destination: new logs.LogGroup(root, 'Logs', { retention: logs.RetentionDays.ONE_YEAR }), level: sfn.LogLevel.ALL },
-  });
+  transformAndHost(root, id, { role, bucket, train, model, lines: true, hostingType: 't2.medium' });
 }
 
 const app = new cdk.App();
