@@ -71,7 +71,6 @@ export interface AlgorithmImageBindOptions {
   readonly instanceType?: InstanceType;
 }
 
-
 /**
  * What an {@link AlgorithmImage} resolves to once bound to a construct.
  */
@@ -141,7 +140,8 @@ export abstract class AlgorithmImage {
 
   /**
    * Resolves the image for a construct and, when a grantee is given, lets it
-   * pull the image (that repository only).
+   * pull the image (that repository only). SageMaker's framework images
+   * resolve per use and instance type (`options`).
    */
   public abstract bind(scope: Construct, grantee?: iam.IGrantable, options?: AlgorithmImageBindOptions): AlgorithmImageConfig;
 
