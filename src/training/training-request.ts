@@ -106,12 +106,20 @@ export function validateTraining(problems: Problems, props: TrainingProps, prefi
   }
 }
 
+const MAX_HYPERPARAMETERS = 100;
+/** The five `sagemaker_*` hyperparameters and TensorFlow's `model_dir`. */
+const SCRIPT_HYPERPARAMETERS = 6;
+
 /** Script mode: the code, the names the SDK reserves, and room for the `code` channel. */
 function validateScriptTraining(problems: Problems, prefix: string, props: TrainingProps): void {
   props.code!._validate(problems, `${prefix}.code`);
   const reserved = Object.keys(props.hyperparameters ?? {}).filter(k => k.startsWith('sagemaker_') || k === 'model_dir');
   for (const name of reserved) {
     problems.addMessage(`${prefix}.hyperparameters.${name}`, 'is set by the library in script mode (training.code); allowed: names that do not start with "sagemaker_" and are not "model_dir"');
+  }
+  const userCount = Object.keys(props.hyperparameters ?? {}).length;
+  if (userCount > MAX_HYPERPARAMETERS - SCRIPT_HYPERPARAMETERS) {
+    problems.addMessage(`${prefix}.hyperparameters`, `has ${userCount} entries; allowed: at most ${MAX_HYPERPARAMETERS - SCRIPT_HYPERPARAMETERS} in script mode (the library adds up to ${SCRIPT_HYPERPARAMETERS} of the ${MAX_HYPERPARAMETERS} SageMaker allows)`);
   }
   if (props.enableNetworkIsolation) {
     if (props.channels.some(c => c.channelName === CODE_CHANNEL)) {

@@ -225,6 +225,9 @@ describe('script-mode requests', () => {
     const channels = Array.from({ length: 20 }, (_, i) => ({ channelName: `c${i}`, input: TrainingInput.fromAsset(SKLEARN_CODE) }));
     expect(() => pipeline({ training: { enableNetworkIsolation: true, channels } }))
       .toThrow(/training\.channels: has 20 channels; allowed: 1 to 19 in script mode with enableNetworkIsolation/);
+    const many = Object.fromEntries(Array.from({ length: 95 }, (_, i) => [`hp${i}`, i]));
+    expect(() => pipeline({ training: { hyperparameters: many } }))
+      .toThrow(/training\.hyperparameters: has 95 entries; allowed: at most 94 in script mode/);
     expect(() => pipeline({ training: { hyperparameters: { model_dir: 'x' } } }))
       .toThrow(/training\.hyperparameters\.model_dir: is set by the library in script mode/);
     expect(() => pipeline({ training: { hyperparameters: { sagemaker_program: 'x' } } }))
