@@ -385,6 +385,9 @@ async function startEndpoint(cli: CliRun, modelArtifact: string): Promise<LocalE
   return endpoint;
 }
 
+/** How often a stopping endpoint says that it is still being waited for. */
+const STOP_WAIT_NOTICE_MS = 5000;
+
 /**
  * Serves until SIGINT or SIGTERM, then stops the endpoint. A second signal
  * while stopping removes everything at once and exits 130.
@@ -408,8 +411,17 @@ async function serveUntilSignal(cli: CliRun, endpoint: LocalEndpoint): Promise<v
   try {
     cli.output.out(`Serving ${endpoint.endpointName} until Ctrl-C (SIGINT or SIGTERM).`);
     const signal = await received;
-    cli.output.out(`Received ${signal}: stopping endpoint ${endpoint.endpointName}...`);
-    await endpoint.stop();
+    cli.output.out(`Received ${signal}: stopping endpoint ${endpoint.endpointName}: waiting for its container to exit after SIGTERM `
+      + `(SIGKILL after ${endpoint.stopGracePeriod.toSeconds()} s); press Ctrl-C again to remove it at once.`);
+    const started = Date.now();
+    const waiting = setInterval(() => cli.output.out(
+      `Still waiting for endpoint ${endpoint.endpointName} to stop (${Math.round((Date.now() - started) / 1000)} s); Ctrl-C again removes it at once.`,
+    ), STOP_WAIT_NOTICE_MS);
+    try {
+      await endpoint.stop();
+    } finally {
+      clearInterval(waiting);
+    }
     cli.output.out(`Endpoint ${endpoint.endpointName} stopped.`);
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -110,6 +110,14 @@ export interface LocalTransformOptions {
    * @default Duration.seconds(60)
    */
   readonly startupHealthCheckTimeout?: Duration;
+  /**
+   * Time between SIGTERM and SIGKILL when the container is stopped. The job
+   * is over (description.json written, Completed or Failed) before its
+   * container is stopped: nothing is lost by killing a transform container
+   * whose work is done, so the grace is short.
+   * @default Duration.seconds(3)
+   */
+  readonly stopGracePeriod?: Duration;
 }
 
 /** Outcome of `DockerRunner.transform`. */
@@ -303,6 +311,10 @@ export class DockerRunner {
         startupTimeoutMs: (options.startupHealthCheckTimeout ?? Duration.seconds(60)).toMilliseconds(),
         onLogLine: observer ? (line) => observer.onLogLine({ jobName, host: 'algo-1', stream: 'stdout', line }) : undefined,
         onProgress: (p) => options.progressObserver?.onProgress(p),
+        stopGraceSeconds: options.stopGracePeriod === undefined ? undefined : wholeSeconds(options.stopGracePeriod, 'stopGracePeriod'),
+        onOutputsWritten: observer ? (r) => observer.onProgress(
+          `Transform job ${r.jobName} ${r.status}: outputs and ${path.basename(r.descriptionPath)} written; stopping its container`,
+        ) : undefined,
       });
     });
     return {
@@ -469,4 +481,13 @@ function outcome(res: { jobName: string; status: string; failureReason?: string;
     failureReason: res.failureReason,
     duration: Duration.millis(Math.max(0, res.endTime.getTime() - res.startTime.getTime())),
   };
+}
+
+/** A duration as whole seconds (what `docker stop -t` takes), or a clear error. */
+function wholeSeconds(d: Duration, name: string): number {
+  const ms = d.toMilliseconds();
+  if (!(ms >= 0) || ms % 1000 !== 0) {
+    throw new LocalModeError(`${name} ${ms} ms is not valid: use a whole number of seconds, 0 or more (docker stop -t takes seconds).`);
+  }
+  return ms / 1000;
 }

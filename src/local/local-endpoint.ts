@@ -147,11 +147,14 @@ export class LocalEndpoint {
       await cleanupRegistry.cleanup({ dirs });
       throw e;
     }
-    return new LocalEndpoint(endpointName, container, dirs, (props.invocationTimeout ?? Duration.seconds(60)).toMilliseconds());
+    return new LocalEndpoint(endpointName, container, dirs, (props.invocationTimeout ?? Duration.seconds(60)).toMilliseconds(),
+      props.stopGracePeriod ?? Duration.seconds(30));
   }
 
   /** The endpoint's name. */
   public readonly endpointName: string;
+  /** Time between SIGTERM and SIGKILL when the endpoint is stopped. */
+  public readonly stopGracePeriod: Duration;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -160,8 +163,10 @@ export class LocalEndpoint {
     /** The temp folders of /opt/ml/model (and /opt/ml/code), removed by stop(). */
     private readonly tempDirs: string[],
     private readonly invocationTimeoutMs: number,
+    stopGracePeriod: Duration,
   ) {
     this.endpointName = endpointName;
+    this.stopGracePeriod = stopGracePeriod;
   }
 
   /** Base URL of the container (`http://127.0.0.1:PORT`). */
@@ -192,7 +197,9 @@ export class LocalEndpoint {
 
   /**
    * Stops the container (SIGTERM, SIGKILL after the grace period), removes
-   * it and the temp model folder. Safe to call more than once.
+   * it and the temp model folder. A container still running at the end of
+   * the grace period ignores SIGTERM: the log sink then gets a note with the
+   * fix (once per image). Safe to call more than once.
    */
   public async stop(): Promise<void> {
     if (!this.stopping) {

@@ -9,6 +9,7 @@ import { main } from '../../src/cli/byoa';
 import { formatProgress, TransformProgressDisplay } from '../../src/cli/transform-progress';
 import { ClientFactory, defaultClientFactory } from '../../src/cloud/clients';
 import type { TransformProgress } from '../../src/local/local-types';
+import { resetSigtermNotes } from '../../src/local/private/docker';
 import { modelTempDirs } from '../local/fixtures/serving/fixture';
 import { FIXTURES, leftoverContainers, makeAssembly, requireDocker, tarMember, TestAssembly, trainingRequest } from '../local/local-test-helpers';
 import { startS3Server } from '../support/s3-server';
@@ -362,6 +363,27 @@ describe('byoa local transform', () => {
     expect(JSON.parse(fs.readFileSync(path.join(outDir, 'in.csv.out'), 'utf8'))).toEqual({ 'model.txt': 'given by --model' });
   });
 
+  test('GIVEN a container that ignores SIGTERM WHEN transform THEN the job is reported Completed before its container is killed after 3 s, with the fix said once', async () => {
+    // GIVEN
+    resetSigtermNotes();
+    const a = servingPipeline({ transformInput: { 'in.csv': 'x\n' }, transformEnv: { FIXTURE_MODE: 'model', FIXTURE_IGNORE_SIGTERM: '1' } });
+    const model = modelArchive(path.join(work, 'stubborn-model'), 'm');
+    // WHEN
+    const lines: string[] = [];
+    const code = await main(['local', 'transform', 'TestStack/Pipe', '--app', a.dir, '--workdir', path.join(work, 'tf-stubborn'), '--model', model],
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    // THEN: in this order: Completed with outputs written, the container killed after the default 3 s grace (said once), the summary
+    expect(code).toBe(0);
+    const completed = lines.findIndex((l) => /^byoa: Transform job cli-transform-\d+ Completed: outputs and description\.json written; stopping its container$/.test(l));
+    const notes = lines.map((l, i) => [l, i] as const).filter(([l]) => /ignored SIGTERM/.test(l));
+    const summary = lines.findIndex((l) => /^Transform job cli-transform-\d+ Completed: 1 records in/.test(l));
+    expect(completed).toBeGreaterThanOrEqual(0);
+    expect(notes).toHaveLength(1);
+    expect(notes[0][0]).toMatch(/^\[cli-transform-\d+\] byoa: the container of image '.+' ignored SIGTERM: it was still running 3 s later and was killed/);
+    expect(completed).toBeLessThan(notes[0][1]);
+    expect(notes[0][1]).toBeLessThan(summary);
+  });
+
   test('GIVEN --model s3://... of a real S3-compatible server WHEN transform THEN the model is downloaded into the work dir and served (exit 0)', async () => {
     // GIVEN
     const a = servingPipeline({ transformInput: { 'in.csv': 'x\n' }, transformEnv: { FIXTURE_MODE: 'model' } });
@@ -475,10 +497,32 @@ describe('byoa local serve', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Received SIGINT: stopping endpoint cli-endpoint/m);
     expect(res.stdout).toMatch(/^Endpoint cli-endpoint stopped\.$/m);
+    expect(res.stdout).not.toMatch(/ignored SIGTERM/);
     // a graceful stop, as SageMaker does: the container got SIGTERM first
     const signals = execFileSync('docker', ['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1),
       '--filter', 'event=kill', '--filter', `container=${seen.running[0]}`, '--format', '{{.Actor.Attributes.signal}}'], { encoding: 'utf8' });
     expect(signals.trim().split('\n')[0]).toBe('15');
+    expect(ourContainers()).toEqual([]);
+    expect(ourModelTempDirs()).toEqual([]);
+  });
+
+  test('GIVEN a container that ignores SIGTERM WHEN Ctrl-C THEN it says it is waiting and how to force it, and a second Ctrl-C removes it at once (exit 130)', async () => {
+    // GIVEN
+    const a = servingPipeline({ modelEnv: { FIXTURE_MODE: 'model', FIXTURE_IGNORE_SIGTERM: '1' }, endpoint: true });
+    const model = modelArchive(path.join(work, 'stubborn-serve-model'), 'm');
+    // WHEN Ctrl-C once it serves, and again once it says it waits
+    let first = false;
+    let second = false;
+    const res = await runCli(['local', 'serve', 'TestStack/Pipe', '--app', a.dir, '--model', model], {
+      onStdout: (text, kill) => {
+        if (!first && /Serving cli-endpoint until Ctrl-C/.test(text)) { first = true; kill('SIGINT'); }
+        if (first && !second && /press Ctrl-C again/.test(text)) { second = true; kill('SIGINT'); }
+      },
+    });
+    // THEN
+    expect(res.stdout).toMatch(/^Received SIGINT: stopping endpoint cli-endpoint: waiting for its container to exit after SIGTERM \(SIGKILL after 30 s\); press Ctrl-C again to remove it at once\.$/m);
+    expect(res.stdout).not.toMatch(/Endpoint cli-endpoint stopped/);
+    expect(res.code).toBe(130);
     expect(ourContainers()).toEqual([]);
     expect(ourModelTempDirs()).toEqual([]);
   });

@@ -8,7 +8,8 @@
  * - `container.ts`: foreground and detached containers;
  * - `cleanup.ts`: what this process created, removed on every path;
  * - `network.ts`: network modes, free ports, job networks;
- * - `ownership.ts`: giving root-written files back to the user.
+ * - `ownership.ts`: giving root-written files back to the user;
+ * - `sigterm.ts`: the note for containers that ignore SIGTERM.
  *
  * Image preparation (build of an asset, ECR login and pull) lives in
  * `../image.ts`.
@@ -20,3 +21,4 @@ export * from './container';
 export * from './network';
 export * from './ownership';
 export * from './process';
+export * from './sigterm';

@@ -18,7 +18,8 @@
  * - mounts the model folder read-only as `/opt/ml/model`;
  * - talks only to 127.0.0.1, over one keep-alive agent;
  * - stops with SIGTERM, then SIGKILL after the grace period, and removes
- *   the container.
+ *   the container; a container still running at the end of the grace
+ *   period (exit code 137) gets the note of `../docker/sigterm.ts`.
  */
 import * as crypto from 'crypto';
 import type * as http from 'http';
@@ -26,7 +27,7 @@ import * as net from 'net';
 import { LocalModeError } from '../../errors';
 import {
   BindMount, cleanupRegistry, containerStateArgs, ContainerRunOptions, docker, ensureDockerEngine, freeLoopbackPort, networkModeFor,
-  publishedPortArgs, RunningContainer, startDetachedContainer,
+  publishedPortArgs, RunningContainer, SIGKILL_EXIT_CODE, sigtermIgnoredNote, startDetachedContainer,
 } from '../docker';
 import { CODE_MOUNT_PATH } from '../script-mode';
 import { HttpAnswer, HttpFailure, keepAliveAgent, loopbackRequest } from './loopback-http';
@@ -38,6 +39,8 @@ export const SAGEMAKER_SERVING_PORT = 8080;
 
 /** Lines of container output kept for error messages. */
 const LOG_TAIL_LINES = 40;
+/** How long stop() waits for `docker wait` to report the exit code once `docker stop` returned. */
+const EXIT_CODE_WAIT_MS = 2000;
 
 export interface ServingContainerOptions {
   readonly image: string;
@@ -181,17 +184,31 @@ export class ServingContainer {
 
   /**
    * SIGTERM, SIGKILL after `graceSeconds` (default: the options'), then
-   * removes the container. Idempotent; never throws.
+   * removes the container. When the container was still running at the end
+   * of the grace period, says so (once per image) through `onLog`, and
+   * resolves true. Idempotent; never throws.
    */
-  public async stop(graceSeconds?: number): Promise<void> {
-    if (this.stopped) return;
+  public async stop(graceSeconds?: number): Promise<boolean> {
+    if (this.stopped) return false;
     this.stopped = true;
     this.agent.destroy();
+    let killed = false;
     if (this.exitCode === undefined) {
-      await this.container.stop(graceSeconds ?? this.options.stopGraceSeconds);
+      const grace = graceSeconds ?? this.options.stopGraceSeconds;
+      await this.container.stop(grace);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        this.container.exited.catch(() => -1),
+        new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), EXIT_CODE_WAIT_MS); }),
+      ]);
+      clearTimeout(timer);
+      killed = grace > 0 && code === SIGKILL_EXIT_CODE;
+      const note = killed ? sigtermIgnoredNote(this.options.image, grace) : undefined;
+      if (note) this.options.onLog?.(note);
     }
     await this.container.remove();
     this.placement?.claim.release();
+    return killed;
   }
 
   private get hostNetwork(): boolean {

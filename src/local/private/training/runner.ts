@@ -37,7 +37,7 @@ import { resolveChannels } from './inputs';
 import { DEFAULT_MAX_RUNTIME_SECONDS, FAILURE_REASON_LENGTH } from '../../../private/sagemaker-limits';
 import {
   BindMount, cleanupRegistry, createNetwork, DockerEngineInfo, networkModeFor, OutputStream,
-  removeContainers, restoreOwnership, runContainer, RunningContainer, stopContainers,
+  removeContainers, restoreOwnership, runContainer, RunningContainer, SIGKILL_EXIT_CODE, sigtermIgnoredNote, stopContainers,
 } from '../docker';
 import { CODE_MOUNT_PATH } from '../script-mode';
 import { extractCodeArchive } from '../serving/model-archive';
@@ -208,6 +208,10 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
 
     const settled = await Promise.allSettled(containers.map((c) => c.exited));
     deadline.cancel();
+    if (timedOut && options.graceSeconds > 0 && settled.some((r) => r.status === 'fulfilled' && r.value === SIGKILL_EXIT_CODE)) {
+      const note = sigtermIgnoredNote(options.image, options.graceSeconds);
+      if (note) options.onProgress?.(note.replace(/^byoa: /, ''));
+    }
     const dockerFailure = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
     if (dockerFailure) { throw dockerFailure.reason; }
     const endTime = new Date();

@@ -48,6 +48,8 @@ const WRITE_BATCH_BYTES = 256 * 1024;
 /** Answers waiting to be written beyond this make the reader wait for the disk. */
 const MAX_QUEUED_WRITE_BYTES = 64 * 1024 * 1024;
 const PROGRESS_INTERVAL_MS = 200;
+/** Default SIGTERM → SIGKILL grace of a transform container whose outputs are written. */
+export const DEFAULT_TRANSFORM_STOP_GRACE_SECONDS = 3;
 
 export interface TransformRunOptions {
   readonly request: CreateTransformJobRequest;
@@ -67,8 +69,17 @@ export interface TransformRunOptions {
   readonly jobName?: string;
   /** Health-check timeout of the container in ms. @default 60000 */
   readonly startupTimeoutMs?: number;
-  /** Seconds between SIGTERM and SIGKILL when the container is stopped. @default 30 */
+  /**
+   * Seconds between SIGTERM and SIGKILL when the container is stopped, once
+   * the outputs and the description are written (nothing is lost by killing
+   * a transform container whose work is done). @default 3
+   */
   readonly stopGraceSeconds?: number;
+  /**
+   * Called with the job's result as soon as its outputs and description.json
+   * are written, before its container is stopped.
+   */
+  readonly onOutputsWritten?: (result: TransformRunResult) => void;
   /** Every log line of the container. */
   readonly onLogLine?: (line: string) => void;
   /** Progress events. */
@@ -111,8 +122,10 @@ export interface TransformRunResult {
 /**
  * Runs the job to its end. Throws only when it cannot start at all (invalid
  * request, unreadable input, image that does not start); a job that runs and
- * fails is a result with status `Failed`. The container is always stopped
- * and removed, the temp model folder deleted.
+ * fails is a result with status `Failed`. As on SageMaker, the job ends when
+ * its outputs are written: description.json is written and `onOutputsWritten`
+ * called then; the container is stopped afterwards (with a short grace) and
+ * removed, the temp model folder deleted, before the promise resolves.
  */
 export async function runTransformJob(options: TransformRunOptions): Promise<TransformRunResult> {
   const creationTime = new Date();
@@ -173,10 +186,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
     throw e;
   }
   let serving: ServingContainer | undefined;
-  let startTime = new Date();
-  let executionParameters: ExecutionParameters | undefined;
-  let files: TransformFileResult[] = [];
-  let records = 0;
+  let result: TransformRunResult;
   try {
     try {
       serving = await ServingContainer.start({
@@ -187,7 +197,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
         namePrefix: `byoa-transform-${jobName}`.slice(0, 60),
         labels: { 'byoa.transform-job': jobName },
         startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
-        stopGraceSeconds: options.stopGraceSeconds ?? 30,
+        stopGraceSeconds: options.stopGraceSeconds ?? DEFAULT_TRANSFORM_STOP_GRACE_SECONDS,
         onLog: options.onLogLine,
         maxSockets: 128,
       });
@@ -195,8 +205,8 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
       fs.rmSync(outputDir, { recursive: true, force: true });
       throw e;
     }
-    startTime = new Date();
-    executionParameters = resolveExecutionParameters(
+    const startTime = new Date();
+    const executionParameters = resolveExecutionParameters(
       { MaxConcurrentTransforms: request.MaxConcurrentTransforms, BatchStrategy: request.BatchStrategy, MaxPayloadInMB: request.MaxPayloadInMB },
       await askExecutionParameters(serving),
     );
@@ -218,14 +228,38 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
       onProgress: options.onProgress,
       fastLinePath: options.fastLinePath ?? true,
     });
-    files = await engine.run();
-    records = engine.recordsDone;
+    const files = await engine.run();
+    result = describeJob({
+      request, options, jobName, creationTime, startTime, endTime: new Date(), executionParameters, files,
+      records: engine.recordsDone, retries, timeoutSeconds, outputDir, descriptionPath,
+    });
+    options.onOutputsWritten?.(result);
   } finally {
     await serving?.stop();
     await cleanupRegistry.cleanup({ dirs: codeDir ? [modelDir, codeDir] : [modelDir] });
   }
+  return result;
+}
 
-  const endTime = new Date();
+interface FinishedJob {
+  readonly request: CreateTransformJobRequest;
+  readonly options: TransformRunOptions;
+  readonly jobName: string;
+  readonly creationTime: Date;
+  readonly startTime: Date;
+  readonly endTime: Date;
+  readonly executionParameters: ExecutionParameters;
+  readonly files: TransformFileResult[];
+  readonly records: number;
+  readonly retries: number;
+  readonly timeoutSeconds: number;
+  readonly outputDir: string;
+  readonly descriptionPath: string;
+}
+
+/** The job's status from its files' outcomes; writes description.json. */
+function describeJob(job: FinishedJob): TransformRunResult {
+  const { request, options, jobName, creationTime, startTime, endTime, executionParameters, files, records, retries, timeoutSeconds, outputDir, descriptionPath } = job;
   const failed = files.filter((f) => f.failureReason);
   let failureReason: string | undefined;
   if (failed.length > 0) {
@@ -239,10 +273,10 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
     TransformJobStatus: status,
     FailureReason: failureReason,
     ModelName: request.ModelName ?? options.model.ModelName,
-    MaxConcurrentTransforms: executionParameters!.maxConcurrentTransforms,
+    MaxConcurrentTransforms: executionParameters.maxConcurrentTransforms,
     ModelClientConfig: { InvocationsTimeoutInSeconds: timeoutSeconds, InvocationsMaxRetries: retries },
-    MaxPayloadInMB: executionParameters!.maxPayloadInMB,
-    BatchStrategy: executionParameters!.multiRecord ? 'MultiRecord' : 'SingleRecord',
+    MaxPayloadInMB: executionParameters.maxPayloadInMB,
+    BatchStrategy: executionParameters.multiRecord ? 'MultiRecord' : 'SingleRecord',
     Environment: request.Environment,
     TransformInput: request.TransformInput,
     TransformOutput: { ...request.TransformOutput, S3OutputPath: outputDir },
@@ -262,7 +296,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
     descriptionPath,
     description,
     files,
-    executionParameters: executionParameters!,
+    executionParameters,
     records,
     startTime,
     endTime,

@@ -239,6 +239,7 @@ describe('MaxRuntimeInSeconds', () => {
     expect(result.status).toBe(LocalJobStatus.FAILED);
     expect(result.failureReason).toMatch(/^MaxRuntimeExceeded: /);
     expect(observer.lines.map((l) => l.line)).toContain('got SIGTERM');
+    expect(observer.progress.filter((p) => /ignored SIGTERM/.test(p))).toEqual([]);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(JSON.parse(fs.readFileSync(result.descriptionPath, 'utf8')).SecondaryStatus).toBe('MaxRuntimeExceeded');
   });
@@ -255,6 +256,8 @@ describe('MaxRuntimeInSeconds', () => {
     const elapsed = Date.now() - started;
     expect(result.failureReason).toMatch(/^MaxRuntimeExceeded: .*SIGKILL after 2 s/);
     expect(observer.lines.map((l) => l.line)).toContain('ignoring SIGTERM');
+    // and says so, with the fix
+    expect(observer.progress).toContainEqual(expect.stringMatching(/^the container of image '.+' ignored SIGTERM: it was still running 2 s later and was killed \(SIGKILL\)\..*'docker run --init'/));
     expect(elapsed).toBeGreaterThanOrEqual(3000);
     expect(elapsed).toBeLessThan(30_000);
   });

@@ -4,6 +4,7 @@ import * as zlib from 'zlib';
 import type { CreateTransformJobRequest, TransformInput, TransformOutput } from '@aws-sdk/client-sagemaker';
 import { recordIoRecord, tfRecord } from './record-io';
 import { TransformProgress } from '../../../../src/local/local-types';
+import { resetSigtermNotes } from '../../../../src/local/private/docker';
 import { runTransformJob, TransformRunResult } from '../../../../src/local/private/transform/runner';
 import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir } from '../../fixtures/serving/fixture';
 
@@ -19,6 +20,8 @@ interface JobSetup {
   readonly input?: Partial<TransformInput>;
   readonly output?: Partial<TransformOutput>;
   readonly onProgress?: (p: TransformProgress) => void;
+  readonly onLogLine?: (line: string) => void;
+  readonly onOutputsWritten?: (result: TransformRunResult) => void;
 }
 
 async function runJob(setup: JobSetup): Promise<TransformRunResult & { read: (rel: string) => string; exists: (rel: string) => boolean }> {
@@ -45,6 +48,8 @@ async function runJob(setup: JobSetup): Promise<TransformRunResult & { read: (re
     stopGraceSeconds: 2,
     retryDelayMs: () => 10,
     onProgress: setup.onProgress,
+    onLogLine: setup.onLogLine,
+    onOutputsWritten: setup.onOutputsWritten,
   });
   return {
     ...result,
@@ -337,5 +342,46 @@ describe('runTransformJob', () => {
       .rejects.toThrow(/does not exist/);
     await expect(runJob({ files: { 'a.txt': 'x' }, request: { MaxPayloadInMB: 60, MaxConcurrentTransforms: 2 } }))
       .rejects.toThrow(/2 x 60 = 120 must not exceed 100/);
+  });
+
+  test.each([
+    ['ignores SIGTERM', { FIXTURE_IGNORE_SIGTERM: '1' }, true],
+    ['exits on SIGTERM', {}, false],
+  ])('GIVEN a container that %s WHEN its outputs are written THEN the job is Completed before the container is stopped', async (_, env, ignores) => {
+    // GIVEN
+    resetSigtermNotes();
+    const logs: string[] = [];
+    let atCompletion: { description: any; out: string; containers: Promise<string[]> } | undefined;
+    // WHEN
+    const job = await runJob({
+      files: { 'a.csv': 'one\ntwo\n' },
+      env: { FIXTURE_MODE: 'upper', ...env },
+      input: { SplitType: 'Line' },
+      output: { AssembleWith: 'Line' },
+      onLogLine: (line) => logs.push(line),
+      onOutputsWritten: (r) => {
+        atCompletion = {
+          description: JSON.parse(fs.readFileSync(r.descriptionPath, 'utf8')),
+          out: fs.readFileSync(path.join(r.outputDir, 'a.csv.out'), 'utf8'),
+          // the container is removed only after it stopped, 2 s after SIGTERM when it ignores it
+          containers: ownContainers(`byoa.transform-job=${r.jobName}`),
+        };
+      },
+    });
+    // THEN: description and outputs were final when the job was reported, the container not yet gone
+    expect(atCompletion).toBeDefined();
+    expect(atCompletion!.description).toMatchObject({ TransformJobName: job.jobName, TransformJobStatus: 'Completed' });
+    expect(atCompletion!.out).toBe('ONE\nTWO\n');
+    const notes = logs.filter((l) => /ignored SIGTERM/.test(l));
+    if (ignores) {
+      expect(await atCompletion!.containers).toHaveLength(1);
+      // killed after the short grace (2 s here), and told once, with the fix
+      expect(notes).toEqual([expect.stringMatching(/^byoa: the container of image 'byoa-test-serving:latest' ignored SIGTERM: it was still running 2 s later and was killed \(SIGKILL\)\..*handle SIGTERM.*'exec'.*init process \(tini, or 'docker run --init'\).*delays every endpoint update and deletion/)]);
+      const again = await runJob({ files: { 'b.csv': 'x\n' }, env: { FIXTURE_MODE: 'upper', ...env }, onLogLine: (line) => logs.push(line) });
+      expect(again.status).toBe('Completed');
+      expect(logs.filter((l) => /ignored SIGTERM/.test(l))).toHaveLength(1);
+    } else {
+      expect(notes).toEqual([]);
+    }
   });
 });
