@@ -374,12 +374,12 @@ describe('byoa local transform', () => {
       { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     // THEN: in this order: Completed with outputs written, the container killed after the default 3 s grace (said once), the summary
     expect(code).toBe(0);
-    const completed = lines.findIndex((l) => /^byoa: Transform job cli-transform-\d+ Completed: outputs and description\.json written; stopping its container$/.test(l));
+    const completed = lines.findIndex((l) => /^byoa: Transform job cli-transform-\S+ Completed: outputs and description\.json written; stopping its container$/.test(l));
     const notes = lines.map((l, i) => [l, i] as const).filter(([l]) => /ignored SIGTERM/.test(l));
-    const summary = lines.findIndex((l) => /^Transform job cli-transform-\d+ Completed: 1 records in/.test(l));
+    const summary = lines.findIndex((l) => /^Transform job cli-transform-\S+ Completed: 1 records in/.test(l));
     expect(completed).toBeGreaterThanOrEqual(0);
     expect(notes).toHaveLength(1);
-    expect(notes[0][0]).toMatch(/^\[cli-transform-\d+\] byoa: the container of image '.+' ignored SIGTERM: it was still running 3 s later and was killed/);
+    expect(notes[0][0]).toMatch(/^\[cli-transform-\S+\] byoa: the container of image '.+' ignored SIGTERM: it was still running 3 s later and was killed/);
     expect(completed).toBeLessThan(notes[0][1]);
     expect(notes[0][1]).toBeLessThan(summary);
   });
