@@ -31,9 +31,9 @@ export interface LocalEndpointProps {
   readonly modelArtifactPath?: string;
   /**
    * Script mode: path of a code archive (`sourcedir.tar.gz`). It is
-   * extracted into a fresh temp folder mounted read-only as `/opt/ml/code`,
-   * where the SageMaker Python SDK's local mode mounts the code, and removed
-   * by `stop()`. Point a framework container there with
+   * extracted into a fresh temp folder mounted as `/opt/ml/code`, where the
+   * SageMaker Python SDK's local mode mounts the code, and removed by
+   * `stop()`. Point a framework container there with
    * `SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/code` in `environment`.
    * @default - nothing is mounted at `/opt/ml/code`
    */
@@ -129,7 +129,7 @@ export class LocalEndpoint {
     const dirs = [modelDir];
     let container: ServingContainer;
     try {
-      const codeDir = props.codeArchivePath ? await extractCodeArchive(props.codeArchivePath) : undefined;
+      const codeDir = props.codeArchivePath ? await extractCodeArchive(props.codeArchivePath, { image: props.image }) : undefined;
       if (codeDir) dirs.push(codeDir);
       container = await ServingContainer.start({
         image: props.image,

@@ -35,14 +35,24 @@ export async function extractModelArchive(archivePath: string): Promise<string> 
   return extractInto(archivePath, await createModelDir(), MODEL_ARCHIVE);
 }
 
+/** Where {@link extractCodeArchive} extracts. */
+export interface CodeFolderOptions {
+  /** A new, empty folder to extract into. @default - a new temp folder registered with the cleanup registry */
+  readonly into?: string;
+  /**
+   * The image of the containers that will write into the temp folder (as
+   * root): its removal may need it (see `TrackDirOptions.image`).
+   */
+  readonly image?: string;
+}
+
 /**
- * Extracts a script-mode code archive (`sourcedir.tar.gz`) into `dir` (a
- * new, empty folder), or into a new temp folder registered with the cleanup
- * registry, with the checks of {@link extractModelArchive}. Returns the folder.
+ * Extracts a script-mode code archive (`sourcedir.tar.gz`) with the checks
+ * of {@link extractModelArchive}. Returns the folder.
  */
-export async function extractCodeArchive(archivePath: string, dir?: string): Promise<string> {
+export async function extractCodeArchive(archivePath: string, options: CodeFolderOptions = {}): Promise<string> {
   await checkArchive(archivePath, CODE_ARCHIVE);
-  const target = dir ?? await createTempDir(`byoa-code-${process.pid}-`);
+  const target = options.into ?? await createTempDir(`byoa-code-${process.pid}-`, options.image);
   return extractInto(archivePath, target, CODE_ARCHIVE);
 }
 
@@ -71,9 +81,9 @@ export async function createModelDir(): Promise<string> {
   return createTempDir(modelDirPrefix());
 }
 
-async function createTempDir(prefix: string): Promise<string> {
+async function createTempDir(prefix: string, image?: string): Promise<string> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
-  cleanupRegistry.trackDir(dir);
+  cleanupRegistry.trackDir(dir, { image });
   await fs.promises.chmod(dir, 0o755);
   return dir;
 }

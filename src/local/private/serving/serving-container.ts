@@ -53,9 +53,10 @@ export interface ServingContainerOptions {
    */
   readonly modelDir?: string;
   /**
-   * Host folder mounted read-only as `/opt/ml/code` (script mode: the code
-   * SageMaker's framework containers would download there; read-only so that
-   * nothing the server writes as root is left in a folder the user must remove).
+   * Host folder mounted read-write as `/opt/ml/code` (script mode: the code
+   * SageMaker's framework containers would download there). It must be
+   * writable: the scikit-learn container's model server writes a `setup.py`
+   * next to the code before it imports it.
    * @default - none
    */
   readonly codeDir?: string;
@@ -101,7 +102,7 @@ export class ServingContainer {
         + `the container is asked to listen on ${placement.claim.port} (SAGEMAKER_BIND_TO_PORT).`);
     }
     const mounts: BindMount[] = options.modelDir ? [{ hostPath: options.modelDir, containerPath: '/opt/ml/model', readOnly: true }] : [];
-    if (options.codeDir) mounts.push({ hostPath: options.codeDir, containerPath: CODE_MOUNT_PATH, readOnly: true });
+    if (options.codeDir) mounts.push({ hostPath: options.codeDir, containerPath: CODE_MOUNT_PATH });
     const name = `${options.namePrefix}-${crypto.randomBytes(4).toString('hex')}`;
     const runOptions: ContainerRunOptions = {
       image: options.image,

@@ -149,7 +149,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
       for (const h of hosts) {
         const dir = path.join(scratch, h.name, 'code');
         fs.mkdirSync(dir);
-        codeDirs.push(await extractCodeArchive(options.codeArchivePath, dir));
+        codeDirs.push(await extractCodeArchive(options.codeArchivePath, { into: dir }));
       }
     }
     const checkpointPath = request.CheckpointConfig ? (request.CheckpointConfig.LocalPath ?? '/opt/ml/checkpoints') : undefined;

@@ -180,7 +180,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
   const modelDir = options.modelArtifactPath ? await extractModelArchive(options.modelArtifactPath) : await createModelDir();
   let codeDir: string | undefined;
   try {
-    codeDir = options.codeArchivePath ? await extractCodeArchive(options.codeArchivePath) : undefined;
+    codeDir = options.codeArchivePath ? await extractCodeArchive(options.codeArchivePath, { image: options.image }) : undefined;
   } catch (e) {
     await cleanupRegistry.cleanup({ dirs: [modelDir] });
     throw e;
