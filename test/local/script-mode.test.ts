@@ -228,6 +228,8 @@ test('PyTorch-style: a separate inference image serves the model repacked with i
   expect(observer.progress).toContain(`Training ScriptStack/Script with ${PYTORCH_TRAINING}`);
   expect(image).toBe(PYTORCH_INFERENCE);
   expect(JSON.parse(answer.body)).toMatchObject({ code_file: '/opt/ml/model/code/train.py', submit_directory: '/opt/ml/model/code' });
+  // the repack made a new archive: the training job's own model.tar.gz is unchanged
+  expect(tarEntries(result.modelArtifact)).toEqual(['seen.json']);
 });
 
 test('an image that is not on the machine, and cannot be pulled, fails saying local mode needs it there', async () => {

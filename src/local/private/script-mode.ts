@@ -18,10 +18,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { pipeline } from 'stream/promises';
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import { tarDirectory } from './archive';
-import { runProcess } from './docker';
 import { CODE_CHANNEL, CODE_CHANNEL_DIRECTORY, REPACKED_CODE_DIRECTORY, UNRESOLVED_REGION } from '../../code/private/script-mode';
+import { repackModelArchive } from '../../code/runtime/repack';
 import type { CodeSpec, RunSpec } from '../../private/run-spec';
 import { LocalModeError } from '../errors';
 
@@ -126,8 +127,8 @@ export function builtInAlgorithmOf(spec: RunSpec): string | undefined {
 }
 
 /** The error for a pipeline that trains with a built-in algorithm. */
-export function builtInAlgorithmError(pipeline: string, algorithm: string): LocalModeError {
-  return new LocalModeError(`Pipeline ${pipeline} uses SageMaker's built-in algorithm '${algorithm}', which cannot run locally: `
+export function builtInAlgorithmError(pipelinePath: string, algorithm: string): LocalModeError {
+  return new LocalModeError(`Pipeline ${pipelinePath} uses SageMaker's built-in algorithm '${algorithm}', which cannot run locally: `
     + 'its image is closed source and only SageMaker runs it. Run this pipeline in the cloud, or use local mode with a framework image '
     + '(AlgorithmImage.fromFramework, e.g. scikit-learn or XGBoost in script mode) or an image of your own.');
 }
@@ -168,17 +169,15 @@ export async function localCodeArchive(code: CodeSpec, assemblyDir: string, scra
 
 /**
  * Writes to `target` the model archive `model` repacked with the code
- * archive `code` under `code/` (any `code/` the model had is replaced), as
- * the cloud pipeline's repack step does.
+ * archive `code` under `code/` (any `code/` the model had is replaced), with
+ * the cloud pipeline's own repack function: the model streams through, so
+ * memory stays bounded whatever its size.
  */
 export async function repackModelFile(model: string, code: string, target: string): Promise<void> {
-  const work = `${target}.d`;
-  fs.mkdirSync(path.join(work, 'code'), { recursive: true });
+  const source = await fs.promises.readFile(code);
   try {
-    await runProcess('tar', ['-xzf', model, '-C', work, '--exclude=code', '--exclude=code/*', '--no-same-owner']);
-    await runProcess('tar', ['-xzf', code, '-C', path.join(work, 'code'), '--no-same-owner']);
-    await tarDirectory(work, target);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    await pipeline(repackModelArchive(fs.createReadStream(model), source), fs.createWriteStream(target));
+  } catch (e) {
+    throw new LocalModeError(`Could not repack the model archive ${model} with the inference code ${code}: ${(e as Error).message}`);
   }
 }
