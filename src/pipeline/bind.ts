@@ -27,10 +27,11 @@ export interface BindContext {
   /** Granted read access to inputs. */
   readonly grantee?: iam.IGrantable;
   readonly imageUri: string;
-  readonly outputBucket?: s3.IBucket;
+  /** Bucket into which asset inputs are extracted (the pipeline's output bucket). */
+  readonly stagingBucket?: s3.IBucket;
   /** Output S3 path (`s3://bucket/prefix/`), for SageMaker. */
   readonly outputPath: string;
-  /** Key prefix under which asset inputs are extracted in `outputBucket`. */
+  /** Key prefix under which asset inputs are extracted in `stagingBucket`. */
   readonly inputsPrefix: string;
   readonly localMode: boolean;
   /** Script mode: the framework whose container runs `training.code` (TensorFlow gets `model_dir`). */
@@ -48,8 +49,11 @@ export function localRegion(scope: Construct): string {
   return Token.isUnresolved(region) ? UNRESOLVED_REGION : region;
 }
 
-/** Network settings of a job or model, from a VPC and optional security groups. */
-export function vpcSettings(
+/**
+ * Network settings of a job or model, from a VPC and optional security
+ * groups: creates a security group in `scope` when the VPC comes without one.
+ */
+export function bindNetwork(
   scope: Construct,
   props: TrainingProps,
 ): { subnetIds?: string[]; securityGroupIds?: string[]; securityGroups?: ec2.ISecurityGroup[] } {
@@ -70,7 +74,7 @@ export function vpcSettings(
 export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindContext): BoundTraining {
   const locations = props.channels.map((channel, i) => channel.input._source.bind(scope, `Channel${i}`, {
     grantee: ctx.grantee,
-    stagingBucket: ctx.outputBucket,
+    stagingBucket: ctx.stagingBucket,
     stagingPrefix: ctx.inputsPrefix,
     localMode: ctx.localMode,
   }));
@@ -86,7 +90,7 @@ export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindCo
       props.volumeEncryptionKey.grant(ctx.grantee, 'kms:CreateGrant', 'kms:DescribeKey');
     }
   }
-  const network = ctx.localMode ? {} : vpcSettings(scope, props);
+  const network = ctx.localMode ? {} : bindNetwork(scope, props);
   const common = {
     jobName: ctx.jobName,
     roleArn: ctx.roleArn,
@@ -130,7 +134,7 @@ export function bindTransform(
 ): BoundRequest<CreateTransformJobRequest> {
   const location = props.input._source.bind(scope, 'TransformInput', {
     grantee: ctx.grantee,
-    stagingBucket: ctx.outputBucket,
+    stagingBucket: ctx.stagingBucket,
     stagingPrefix: ctx.inputsPrefix,
     localMode: ctx.localMode,
   });

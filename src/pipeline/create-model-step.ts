@@ -2,7 +2,7 @@ import type { CreateModelInput } from '@aws-sdk/client-sagemaker';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { vpcSettings } from './bind';
+import { bindNetwork } from './bind';
 import { ERROR_PATH, failWithCaughtError } from './failure';
 import { passRole, STATE_PATHS } from './private/step-helpers';
 import { StepProps } from './step-props';
@@ -50,7 +50,7 @@ export class CreateModelStep extends sfn.StateMachineFragment {
     const problems = new Problems();
     validateModelEnvironment(problems, 'environment', props.environment);
     problems.throwIfAny(this);
-    const network = props.training ? vpcSettings(this, props.training) : {};
+    const network = props.training ? bindNetwork(this, props.training) : {};
     const request = this._request = renderModel({
       modelName: '',
       roleArn: props.role.roleArn,

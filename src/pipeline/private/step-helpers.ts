@@ -97,7 +97,7 @@ export function bindContext(
     roleArn: props.role.roleArn,
     grantee: props.role,
     imageUri: props.imageUri ?? '',
-    outputBucket: stagingBucket,
+    stagingBucket,
     outputPath,
     localMode: false,
   };
