@@ -78,8 +78,8 @@ export function startProcess(command: string, args: string[], options: ProcessOp
     const stdoutChunks: Buffer[] = [];
     let stderrText = '';
     const splitters = options.onLine ? {
-      stdout: new LineSplitter((l) => options.onLine!(l, 'stdout')),
-      stderr: new LineSplitter((l) => options.onLine!(l, 'stderr')),
+      stdout: new OutputLineSplitter((l) => options.onLine!(l, 'stdout')),
+      stderr: new OutputLineSplitter((l) => options.onLine!(l, 'stderr')),
     } : undefined;
     child.stdout!.on('data', (chunk: Buffer) => {
       if (splitters) { splitters.stdout.push(chunk); } else { stdoutChunks.push(chunk); }
@@ -129,8 +129,8 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
   return startProcess(command, args, options).result;
 }
 
-/** Splits a byte stream into lines (`\n` or `\r\n`), UTF-8 safe. */
-export class LineSplitter {
+/** Splits a process's output stream into lines (`\n` or `\r\n`), UTF-8 safe. */
+export class OutputLineSplitter {
   private pending: Buffer = Buffer.alloc(0);
   constructor(private readonly onLine: (line: string) => void) {}
 

@@ -15,7 +15,7 @@ export interface LinePayloadOptions {
 /**
  * The fast path of SplitType Line + MultiRecord (without an InputFilter or
  * a join): cuts a byte stream straight into request bodies, with exactly
- * the result of `LineSplitter` + `PayloadPacker` (one record per line
+ * the result of `LineRecordSplitter` + `PayloadPacker` (one record per line
  * without its `\n` or `\r\n`, empty lines skipped, each record followed by
  * `\n`, as many whole records per body as fit in `maxPayloadBytes`, a lone
  * record of exactly the limit sent without its `\n`, a record over the limit

@@ -19,7 +19,7 @@ export interface RecordSplitter {
 export function createSplitter(splitType: string | undefined): RecordSplitter {
   switch (splitType ?? 'None') {
     case 'None': return new WholeSplitter();
-    case 'Line': return new LineSplitter();
+    case 'Line': return new LineRecordSplitter();
     case 'RecordIO': return new FramedSplitter('RecordIO', measureRecordIo);
     case 'TFRecord': return new FramedSplitter('TFRecord', measureTfRecord);
     default:
@@ -48,7 +48,7 @@ const CR = 0x0d;
  * terminator; empty lines are skipped, and a last line without terminator
  * is a record too.
  */
-export class LineSplitter implements RecordSplitter {
+export class LineRecordSplitter implements RecordSplitter {
   private pending: Buffer[] = [];
 
   public push(chunk: Buffer, sink: RecordSink): void {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  buildRunArgs, CleanupRegistry, CommandError, dockerExecutable, ensureDockerEngine, envFileEntries, freeLoopbackPort, LineSplitter,
+  buildRunArgs, CleanupRegistry, CommandError, dockerExecutable, ensureDockerEngine, envFileEntries, freeLoopbackPort, OutputLineSplitter,
   ownershipRunArgs, restoreOwnership, runContainer, runProcess, setDockerExecutable, startDetachedContainer, cleanupRegistry,
   withDockerExecutable,
 } from '../../../../src/local/private/docker';
@@ -209,9 +209,9 @@ describe('process helper', () => {
     expect(lines.sort()).toEqual(['stderr:err', 'stdout:a', 'stdout:b', 'stdout:in']);
   });
 
-  test('LineSplitter joins lines split across chunks, UTF-8 safe', () => {
+  test('OutputLineSplitter joins lines split across chunks, UTF-8 safe', () => {
     const lines: string[] = [];
-    const s = new LineSplitter((l) => lines.push(l));
+    const s = new OutputLineSplitter((l) => lines.push(l));
     const bytes = Buffer.from('héllo\nwor');
     s.push(bytes.subarray(0, 2));
     s.push(bytes.subarray(2));
