@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { InstanceType } from '../instance-type';
 
@@ -25,10 +25,11 @@ export interface ProductionVariantProps {
    */
   readonly initialVariantWeight?: number;
   /**
-   * Storage volume per instance, 1 to 512 GB.
+   * Storage volume per instance, a whole number of GiB from 1 to 512
+   * (SageMaker's `VolumeSizeInGB`).
    * @default - SageMaker's default for the instance type
    */
-  readonly volumeSizeInGB?: number;
+  readonly volumeSize?: Size;
   /**
    * Time allowed to download the model, 60 to 3600 seconds.
    * @default - SageMaker's default

@@ -1,9 +1,9 @@
 import type { CreateEndpointConfigInput, CreateModelInput, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
 import { EndpointProps, ProductionVariantProps } from './endpoint-props';
-import { renderSeconds, seconds } from '../private/durations';
 import { checkInstanceType } from '../private/instance-types';
 import { DEFAULT_VARIANT_NAME, JOB_NAME_PATTERN, MAX_NAME_LENGTH } from '../private/sagemaker-limits';
+import { checkSize, renderGibibytes, renderSeconds, seconds } from '../private/units';
 import { ENV_KEY_PATTERN, isToken, Problems } from '../private/validation';
 
 export const DEFAULT_HOSTING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
@@ -85,7 +85,7 @@ export function validateEndpoint(problems: Problems, props: EndpointProps, prefi
     checkInstanceType(problems, `${p}.instanceType`, v.instanceType, 'hosting');
     problems.checkInt(`${p}.initialInstanceCount`, v.initialInstanceCount, 1);
     problems.checkNumber(`${p}.initialVariantWeight`, v.initialVariantWeight, 0);
-    problems.checkInt(`${p}.volumeSizeInGB`, v.volumeSizeInGB, 1, 512);
+    checkSize(problems, `${p}.volumeSize`, v.volumeSize, 512);
     problems.checkInt(`${p}.modelDataDownloadTimeout (seconds)`, seconds(v.modelDataDownloadTimeout), 60, 3600);
     problems.checkInt(`${p}.containerStartupHealthCheckTimeout (seconds)`, seconds(v.containerStartupHealthCheckTimeout), 60, 3600);
   });
@@ -108,7 +108,7 @@ export function renderEndpointConfig(
       InstanceType: (v.instanceType ?? DEFAULT_HOSTING_INSTANCE_TYPE).toString() as any,
       InitialInstanceCount: v.initialInstanceCount ?? 1,
       InitialVariantWeight: v.initialVariantWeight ?? 1,
-      VolumeSizeInGB: v.volumeSizeInGB,
+      VolumeSizeInGB: renderGibibytes(v.volumeSize),
       ModelDataDownloadTimeoutInSeconds: renderSeconds(v.modelDataDownloadTimeout),
       ContainerStartupHealthCheckTimeoutInSeconds: renderSeconds(v.containerStartupHealthCheckTimeout),
     }));

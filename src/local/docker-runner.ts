@@ -253,7 +253,7 @@ export class DockerRunner {
       region: this.region,
       account: this.spec.account ?? '000000000000',
       engine,
-      graceSeconds: (this.options.maxRuntimeGracePeriod ?? Duration.seconds(120)).toMilliseconds() / 1000,
+      stopGraceSeconds: (this.options.maxRuntimeGracePeriod ?? Duration.seconds(120)).toMilliseconds() / 1000,
       onLogLine: observer ? (job, host, stream, line) => observer.onLogLine({ jobName: job, host, stream, line }) : undefined,
       onMetric: observer
         ? (job, p) => observer.onMetric({ jobName: job, host: p.host, metricName: p.metricName, value: p.value, timestamp: p.timestamp })
@@ -304,7 +304,7 @@ export class DockerRunner {
         jobName,
         model: { ...this.spec.model, PrimaryContainer: { ...this.spec.model.PrimaryContainer, Environment: serving.environment } },
         image,
-        modelArtifactPath: serving.modelArtifactPath,
+        modelArtifact: serving.modelArtifact,
         codeArchivePath: serving.codeArchivePath,
         assemblyDir: this.assemblyDir,
         workDir: this.workDir,
@@ -356,7 +356,7 @@ export class DockerRunner {
       return LocalEndpoint.start({
         image,
         environment: serving.environment,
-        modelArtifactPath: serving.modelArtifactPath,
+        modelArtifact: serving.modelArtifact,
         codeArchivePath: serving.codeArchivePath,
         endpointName,
         startupHealthCheckTimeout: options.startupHealthCheckTimeout ?? (variantTimeout ? Duration.seconds(variantTimeout) : undefined),
@@ -452,23 +452,23 @@ export class DockerRunner {
    * without `inferenceCode` has no code of its own (TensorFlow Serving).
    */
   private async scriptModeServing(modelArtifact: string, scratch: string, observer?: ILocalRunObserver):
-  Promise<{ environment?: { [name: string]: string }; modelArtifactPath: string; codeArchivePath?: string }> {
+  Promise<{ environment?: { [name: string]: string }; modelArtifact: string; codeArchivePath?: string }> {
     const environment = this.spec.model.PrimaryContainer?.Environment;
     const code = this.spec.inferenceCode;
     const repack = this.spec.repack === true;
     if (!code || !(repack || servingNeedsCodeMount(environment, code, repack))) {
-      return { environment: localModelEnvironment(environment, { region: this.region, codeMounted: false }), modelArtifactPath: modelArtifact };
+      return { environment: localModelEnvironment(environment, { region: this.region, codeMounted: false }), modelArtifact: modelArtifact };
     }
     const archive = await localCodeArchive(code, this.assemblyDir, path.join(scratch, 'inference-code'), (m) => observer?.onProgress(m));
     if (repack) {
       const repacked = path.join(scratch, 'model.tar.gz');
       observer?.onProgress(`Repacking ${modelArtifact} with the inference code under code/ (as the cloud pipeline does)`);
       await repackModelFile(modelArtifact, archive, repacked);
-      return { environment: localModelEnvironment(environment, { region: this.region, codeMounted: false }), modelArtifactPath: repacked };
+      return { environment: localModelEnvironment(environment, { region: this.region, codeMounted: false }), modelArtifact: repacked };
     }
     return {
       environment: localModelEnvironment(environment, { region: this.region, codeMounted: true }),
-      modelArtifactPath: modelArtifact,
+      modelArtifact: modelArtifact,
       codeArchivePath: archive,
     };
   }

@@ -28,7 +28,7 @@ export interface LocalEndpointProps {
    * contents and is removed by `stop()`.
    * @default - `/opt/ml/model` is an empty folder
    */
-  readonly modelArtifactPath?: string;
+  readonly modelArtifact?: string;
   /**
    * Script mode: path of a code archive (`sourcedir.tar.gz`). It is
    * extracted into a fresh temp folder mounted as `/opt/ml/code`, where the
@@ -125,7 +125,7 @@ export class LocalEndpoint {
   public static async start(props: LocalEndpointProps): Promise<LocalEndpoint> {
     const endpointName = props.endpointName ?? 'local-endpoint';
     const prefix = props.logPrefix ?? `[${endpointName}] `;
-    const modelDir = props.modelArtifactPath ? await extractModelArchive(props.modelArtifactPath) : await createModelDir();
+    const modelDir = props.modelArtifact ? await extractModelArchive(props.modelArtifact) : await createModelDir();
     const dirs = [modelDir];
     let container: ServingContainer;
     try {

@@ -1,16 +1,16 @@
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
-import { Size, SizeRoundingBehavior } from 'aws-cdk-lib';
+import { Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { CODE_CHANNEL, ScriptTraining, scriptHyperparameters } from '../code/private/script-mode';
 import { InstanceType } from '../instance-type';
 import { CompressionType, InputMode, RecordWrapperType, S3DataDistribution, S3DataType } from './enums';
 import { HyperparameterEncoding, renderHyperparameters, validateHyperparameters } from './hyperparameters';
 import { TrainingProps } from './training-props';
-import { renderSeconds, seconds } from '../private/durations';
 import { checkInstanceType } from '../private/instance-types';
 import { translatePythonRegex } from '../private/python-regex';
 import { DEFAULT_MAX_RUNTIME_SECONDS } from '../private/sagemaker-limits';
 import { smEnvironment, validateSmEnvironment } from '../private/sm-environment';
+import { checkSize, renderSeconds, seconds } from '../private/units';
 import { ENV_KEY_PATTERN, isToken, Problems } from '../private/validation';
 
 export const DEFAULT_TRAINING_INSTANCE_TYPE = InstanceType.ML_M5_LARGE;
@@ -245,14 +245,6 @@ export function renderTrainingJob(props: TrainingProps, ctx: TrainingRequestCont
       ? { Subnets: ctx.subnetIds, SecurityGroupIds: ctx.securityGroupIds }
       : undefined,
   };
-}
-
-function checkSize(problems: Problems, property: string, size: Size | undefined): void {
-  if (!size || size.isUnresolved()) return;
-  const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (!Number.isInteger(gib) || gib < 1) {
-    problems.add(property, `${gib} GiB`, 'a whole number of GiB, at least 1');
-  }
 }
 
 function checkStringList(problems: Problems, property: string, list: string[] | undefined): void {

@@ -2,9 +2,9 @@ import type { CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { InstanceType } from '../instance-type';
 import { BatchTransformProps } from './batch-transform-props';
 import { AssembleWith, BatchStrategy, JoinSource, SplitType } from './enums';
-import { renderSeconds, seconds } from '../private/durations';
 import { checkInstanceType } from '../private/instance-types';
 import { MAX_TRANSFORM_PAYLOAD_MB } from '../private/sagemaker-limits';
+import { renderSeconds, seconds } from '../private/units';
 import { isToken, Problems } from '../private/validation';
 import { CompressionType, S3DataType } from '../training/enums';
 

@@ -51,7 +51,7 @@ describe('LocalEndpoint', () => {
     // WHEN
     const t0 = Date.now();
     const endpoint = await start({ FIXTURE_MODE: 'model', FIXTURE_PING_DELAY: '1.5' }, {
-      modelArtifactPath: modelTarGz,
+      modelArtifact: modelTarGz,
       endpointName: 'modelcheck',
       logSink: { writeLine: (l) => lines.push(l) },
     });
@@ -71,7 +71,7 @@ describe('LocalEndpoint', () => {
 
   test('GIVEN a model archive WHEN served THEN /opt/ml/model is mounted read-only (the server cannot change the model)', async () => {
     // GIVEN
-    const endpoint = await start({ FIXTURE_MODE: 'model' }, { modelArtifactPath: modelTarGz, endpointName: 'readonly' });
+    const endpoint = await start({ FIXTURE_MODE: 'model' }, { modelArtifact: modelTarGz, endpointName: 'readonly' });
     // WHEN the serving container tries to write into /opt/ml/model
     const write = await docker(['exec', endpoint.containerName, 'sh', '-c', 'echo x > /opt/ml/model/weights.txt; touch /opt/ml/model/new'], { check: false });
     const mounts = JSON.parse((await docker(['inspect', '--format', '{{json .Mounts}}', endpoint.containerName])).stdout);
@@ -141,8 +141,8 @@ describe('LocalEndpoint', () => {
     const archive = path.join(workDir.dir, 'linked.tar.gz');
     await runProcess('tar', ['-czf', archive, '-C', src, 'real.txt', 'link']);
     // WHEN / THEN
-    await expect(start({}, { modelArtifactPath: archive })).rejects.toThrow(/'link' is a symbolic link/);
-    await expect(start({}, { modelArtifactPath: path.join(workDir.dir, 'missing.tar.gz') })).rejects.toThrow(/does not exist/);
+    await expect(start({}, { modelArtifact: archive })).rejects.toThrow(/'link' is a symbolic link/);
+    await expect(start({}, { modelArtifact: path.join(workDir.dir, 'missing.tar.gz') })).rejects.toThrow(/does not exist/);
   });
 
   test('GIVEN an endpoint WHEN invoked with headers THEN Content-Type, Accept and the X-Amzn-SageMaker-* headers are forwarded', async () => {

@@ -368,7 +368,7 @@ function everyOption(endpoint: 'variants' | 'serverless'): Synthesized {
             instanceType: InstanceType.ML_G5_XLARGE,
             initialInstanceCount: 2,
             initialVariantWeight: 0.9,
-            volumeSizeInGB: 512,
+            volumeSize: Size.gibibytes(512),
             modelDataDownloadTimeout: Duration.hours(1),
             containerStartupHealthCheckTimeout: Duration.seconds(60),
           }, {
@@ -746,7 +746,7 @@ describe('RealtimeEndpoint', () => {
       environment: { MODEL_SERVER_WORKERS: '2' },
       enableNetworkIsolation: true,
       variants: [
-        { variantName: 'Blue', instanceType: InstanceType.ML_M5_XLARGE, initialInstanceCount: 2, volumeSizeInGB: 64, modelDataDownloadTimeout: Duration.minutes(10), containerStartupHealthCheckTimeout: Duration.minutes(5) },
+        { variantName: 'Blue', instanceType: InstanceType.ML_M5_XLARGE, initialInstanceCount: 2, volumeSize: Size.gibibytes(64), modelDataDownloadTimeout: Duration.minutes(10), containerStartupHealthCheckTimeout: Duration.minutes(5) },
         { instanceType: InstanceType.ML_T2_MEDIUM, initialVariantWeight: 0.5 },
       ],
     })],

@@ -118,7 +118,7 @@ describe('a valid pipeline', () => {
         variants: range(10).map(i => ({
           variantName: `v${i}`,
           initialVariantWeight: 0,
-          volumeSizeInGB: 512,
+          volumeSize: Size.gibibytes(512),
           modelDataDownloadTimeout: Duration.seconds(60),
           containerStartupHealthCheckTimeout: Duration.seconds(3600),
         })),
@@ -614,9 +614,9 @@ describe('endpoint', () => {
     expectEndpointProblem({ variants: [{ initialVariantWeight: -1 }] }, 'endpoint.variants[0].initialVariantWeight', /-1 is not valid; allowed: a number >= 0/);
   });
 
-  test.each([0, 513])('volumeSizeInGB %d', (volumeSizeInGB) => {
-    expectEndpointProblem({ variants: [{ volumeSizeInGB }] }, 'endpoint.variants[0].volumeSizeInGB',
-      new RegExp(`${volumeSizeInGB} is not valid; allowed: an integer from 1 to 512`));
+  test.each([0, 513, 1.5])('volumeSize %d GiB', (gib) => {
+    expectEndpointProblem({ variants: [{ volumeSize: Size.gibibytes(gib) }] }, 'endpoint.variants[0].volumeSize',
+      new RegExp(`"${gib} GiB" is not valid; allowed: a whole number of GiB from 1 to 512`));
   });
 
   test.each<[keyof ProductionVariantProps, number]>([
@@ -773,7 +773,7 @@ describe('reporting', () => {
           variantName: lazyString('bad.name'),
           initialInstanceCount: lazyNumber(0),
           initialVariantWeight: lazyNumber(-1),
-          volumeSizeInGB: lazyNumber(0),
+          volumeSize: Size.gibibytes(lazyNumber(0)),
           modelDataDownloadTimeout: Duration.seconds(lazyNumber(1)),
         }],
       },

@@ -211,9 +211,9 @@ export function removeContainersArgs(names: string[]): string[] {
   return ['rm', '-f', ...names];
 }
 
-/** `docker stop -t` of several containers (SIGTERM, SIGKILL after `graceSeconds`). */
-export function stopContainersArgs(names: string[], graceSeconds: number): string[] {
-  return ['stop', '-t', String(Math.max(0, Math.ceil(graceSeconds))), ...names];
+/** `docker stop -t` of several containers (SIGTERM, SIGKILL after `stopGraceSeconds`). */
+export function stopContainersArgs(names: string[], stopGraceSeconds: number): string[] {
+  return ['stop', '-t', String(Math.max(0, Math.ceil(stopGraceSeconds))), ...names];
 }
 
 /** `docker logs --follow` of a container. */

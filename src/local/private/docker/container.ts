@@ -72,8 +72,8 @@ export interface RunningContainer {
    * itself failed (for example the image does not exist).
    */
   readonly exited: Promise<number>;
-  /** SIGTERM, then SIGKILL after `graceSeconds` (`docker stop -t`). Never throws. */
-  stop(graceSeconds: number): Promise<void>;
+  /** SIGTERM, then SIGKILL after `stopGraceSeconds` (`docker stop -t`). Never throws. */
+  stop(stopGraceSeconds: number): Promise<void>;
   /** `docker rm -f`; ignores a container that is already gone. Never throws. */
   remove(): Promise<void>;
 }
@@ -151,8 +151,8 @@ function containerHandle(name: string, exited: Promise<number>, exe: string): Ru
   return {
     name,
     exited,
-    stop: async (graceSeconds: number) => {
-      await withDockerExecutable(exe, () => stopContainers([name], graceSeconds));
+    stop: async (stopGraceSeconds: number) => {
+      await withDockerExecutable(exe, () => stopContainers([name], stopGraceSeconds));
     },
     remove: async () => {
       await withDockerExecutable(exe, () => removeContainers([name]));
@@ -161,8 +161,8 @@ function containerHandle(name: string, exited: Promise<number>, exe: string): Ru
 }
 
 
-/** Stop several containers at once (SIGTERM, SIGKILL after `graceSeconds`); never throws. */
-export async function stopContainers(names: string[], graceSeconds: number): Promise<void> {
+/** Stop several containers at once (SIGTERM, SIGKILL after `stopGraceSeconds`); never throws. */
+export async function stopContainers(names: string[], stopGraceSeconds: number): Promise<void> {
   if (names.length === 0) { return; }
-  await docker(stopContainersArgs(names, graceSeconds), { check: false }).catch(() => undefined);
+  await docker(stopContainersArgs(names, stopGraceSeconds), { check: false }).catch(() => undefined);
 }

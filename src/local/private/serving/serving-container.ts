@@ -184,18 +184,18 @@ export class ServingContainer {
   }
 
   /**
-   * SIGTERM, SIGKILL after `graceSeconds` (default: the options'), then
+   * SIGTERM, SIGKILL after `stopGraceSeconds` (default: the options'), then
    * removes the container. When the container was still running at the end
    * of the grace period, says so (once per image) through `onLog`, and
    * resolves true. Idempotent; never throws.
    */
-  public async stop(graceSeconds?: number): Promise<boolean> {
+  public async stop(stopGraceSeconds?: number): Promise<boolean> {
     if (this.stopped) return false;
     this.stopped = true;
     this.agent.destroy();
     let killed = false;
     if (this.exitCode === undefined) {
-      const grace = graceSeconds ?? this.options.stopGraceSeconds;
+      const grace = stopGraceSeconds ?? this.options.stopGraceSeconds;
       await this.container.stop(grace);
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([

@@ -54,7 +54,7 @@ export interface TrainingRunOptions {
   readonly account: string;
   readonly engine: DockerEngineInfo;
   /** Seconds between SIGTERM and SIGKILL when stopping. */
-  readonly graceSeconds: number;
+  readonly stopGraceSeconds: number;
   /** Every log line of every host. */
   readonly onLogLine?: (jobName: string, host: string, stream: OutputStream, line: string) => void;
   /** Every metric value as it appears. */
@@ -194,7 +194,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
       c.exited.then((code) => {
         if (code !== 0 && !firstFailure) {
           firstFailure = { host: i, code };
-          if (hosts.length > 1) { void stopContainers(names.filter((_, j) => j !== i), options.graceSeconds); }
+          if (hosts.length > 1) { void stopContainers(names.filter((_, j) => j !== i), options.stopGraceSeconds); }
         }
       }, () => undefined);
     });
@@ -203,7 +203,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     // MaxRuntimeInSeconds may exceed setTimeout's limit (2^31-1 ms): see ../deadline.ts.
     deadline = startDeadline(maxRuntime * 1000, () => {
       timedOut = true;
-      void stopContainers(names, options.graceSeconds);
+      void stopContainers(names, options.stopGraceSeconds);
     });
 
     const settled = await Promise.allSettled(containers.map((c) => c.exited));
@@ -230,7 +230,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     if (timedOut) {
       secondary = 'MaxRuntimeExceeded';
       failureReason = `MaxRuntimeExceeded: Training job runtime exceeded MaxRuntimeInSeconds provided (${maxRuntime} s); `
-        + `the container${hosts.length > 1 ? 's were' : ' was'} sent SIGTERM, then SIGKILL after ${options.graceSeconds} s.`;
+        + `the container${hosts.length > 1 ? 's were' : ' was'} sent SIGTERM, then SIGKILL after ${options.stopGraceSeconds} s.`;
     } else if (firstFailure) {
       secondary = 'Failed';
       const failureFile = path.join(hostDirs[firstFailure.host].output, 'failure');

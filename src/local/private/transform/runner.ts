@@ -58,7 +58,7 @@ export interface TransformRunOptions {
   /** Local image reference to run (already built or pulled). */
   readonly image: string;
   /** The model archive (`model.tar.gz`) extracted into `/opt/ml/model`. @default - an empty /opt/ml/model */
-  readonly modelArtifactPath?: string;
+  readonly modelArtifact?: string;
   /** Script mode: a `sourcedir.tar.gz` extracted into a temp folder mounted at `/opt/ml/code`. @default - none */
   readonly codeArchivePath?: string;
   /** Base of relative `file://` input URIs. */
@@ -177,7 +177,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
   }
   if (request.MaxConcurrentTransforms) environment.SAGEMAKER_MAX_CONCURRENT_TRANSFORMS = String(request.MaxConcurrentTransforms);
 
-  const modelDir = options.modelArtifactPath ? await extractModelArchive(options.modelArtifactPath) : await createModelDir();
+  const modelDir = options.modelArtifact ? await extractModelArchive(options.modelArtifact) : await createModelDir();
   let codeDir: string | undefined;
   try {
     codeDir = options.codeArchivePath ? await extractCodeArchive(options.codeArchivePath, { image: options.image }) : undefined;
