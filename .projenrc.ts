@@ -120,6 +120,13 @@ const pythonCheck = project.addTask('package:python-check', {
 pythonCheck.spawn(project.tasks.tryFind('package:python')!);
 pythonCheck.exec('bash scripts/check-python-package.sh');
 
+// No import circles in src/ (type-only imports count too: eslint's import/no-cycle ignores them).
+const importCycles = project.addTask('check:import-cycles', {
+  description: 'Fail when modules of src/ import each other in a circle (type-only imports included)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/import-cycles.ts src',
+});
+project.compileTask.spawn(importCycles);
+
 project.synth();
 
 // Fails `npx projen` when a package string would break the generated setup.py.

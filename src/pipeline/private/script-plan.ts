@@ -1,15 +1,17 @@
 import { Token } from 'aws-cdk-lib';
 import { needsRepack, TENSORFLOW_SERVING_ENTRY_POINT } from '../../code/private/script-mode';
 import { SourceCode } from '../../code/source-code';
+import type { EndpointProps } from '../../hosting/endpoint-props';
 import { endpointVariants, DEFAULT_HOSTING_INSTANCE_TYPE } from '../../hosting/endpoint-request';
 import { AlgorithmImage } from '../../image/algorithm-image';
 import { Framework } from '../../image/framework';
 import { ImageUseCheck, processorOf } from '../../image/private/image-uri';
 import { InstanceType } from '../../instance-type';
 import { Problems } from '../../private/validation';
+import type { TrainingProps } from '../../training/training-props';
 import { DEFAULT_TRAINING_INSTANCE_TYPE } from '../../training/training-request';
+import type { BatchTransformProps } from '../../transform/batch-transform-props';
 import { DEFAULT_TRANSFORM_INSTANCE_TYPE } from '../../transform/transform-request';
-import type { ByoaPipelineProps } from '../byoa-pipeline';
 
 /**
  * What a pipeline's images and code come to: which image the model uses,
@@ -34,7 +36,21 @@ export interface ScriptPlan {
   readonly inferenceUses: ImageUseCheck[];
 }
 
-export function scriptPlan(props: ByoaPipelineProps): ScriptPlan {
+/**
+ * The parts of a pipeline's props the plan reads (`ByoaPipelineProps` has
+ * them all; named here so that this module does not import the pipeline,
+ * which imports it).
+ */
+export interface ScriptPlanProps {
+  readonly image: AlgorithmImage;
+  readonly inferenceImage?: AlgorithmImage;
+  readonly inferenceCode?: SourceCode;
+  readonly training: TrainingProps;
+  readonly batchTransform?: BatchTransformProps;
+  readonly endpoint?: EndpointProps;
+}
+
+export function scriptPlan(props: ScriptPlanProps): ScriptPlan {
   const framework = props.image._framework;
   const inferenceImage = props.inferenceImage ?? props.image;
   const inferenceFramework = inferenceImage._framework ?? framework;
@@ -68,7 +84,7 @@ export function scriptPlan(props: ByoaPipelineProps): ScriptPlan {
 }
 
 /** The image and code rules of a pipeline: regions, processors, instance counts, entry points. */
-export function validateScriptPlan(problems: Problems, props: ByoaPipelineProps, plan: ScriptPlan, region: string | undefined): void {
+export function validateScriptPlan(problems: Problems, props: ScriptPlanProps, plan: ScriptPlan, region: string | undefined): void {
   props.image._validate(problems, region, [{
     use: 'training',
     property: 'training.instanceType',
