@@ -18,7 +18,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { cloudMain, CloudDeps } from './cloud-commands';
 import { SUBCOMMAND_HELP, USAGE_LOCAL, USAGE_MAIN } from './local-help';
-import { newestTrainedModel, givenModel } from './model-artifact';
+import { givenModel } from './model-artifact';
 import { downloadModel, isS3Uri } from './s3-model';
 import { TransformProgressDisplay } from './transform-progress';
 import { defaultClientFactory } from '../cloud/clients';
@@ -26,8 +26,6 @@ import { resolveRegion } from '../cloud/deployed-pipeline';
 import {
   DockerRunner, ILocalRunObserver, LocalEndpoint, LocalJobStatus, LocalLogEvent, LocalMetricEvent, LocalTrainingResult, LocalTransformResult,
 } from '../local';
-import { readRunSpec } from '../local/private/cloud-assembly';
-import { cleanupRegistry } from '../local/private/docker';
 import type { RunSpec } from '../private/run-spec';
 
 /** Where the CLI writes (replaceable in tests). */
@@ -163,7 +161,7 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
       workDir: parsed.values.workdir,
       observer,
     });
-    const spec = readRunSpec(path.resolve(appDir), runner.pipelinePath);
+    const spec = runner._spec;
     const cli: CliRun = { runner, spec, output, observer, deps, profile: parsed.values.profile, region: parsed.values.region };
     switch (sub) {
       case 'train':
@@ -226,7 +224,7 @@ async function chooseModel(cli: CliRun, modelOption: string | undefined): Promis
     cli.output.out(`Using model ${given.modelArtifact}`);
     return given.modelArtifact;
   }
-  const newest = newestTrainedModel(cli.runner.workDir, cli.spec.training.TrainingJobName, cli.runner.pipelinePath);
+  const newest = cli.runner.newestTrainedModel();
   cli.output.out(`Using the newest trained model: ${newest.modelArtifact} (training job ${newest.trainingJobName}; choose another with --model PATH)`);
   return newest.modelArtifact;
 }
@@ -301,7 +299,7 @@ async function serveUntilSignal(cli: CliRun, endpoint: LocalEndpoint): Promise<v
       if (count === 1) {
         resolve(signal);
       } else {
-        cleanupRegistry.cleanupSync();
+        DockerRunner._removeEverythingNow();
         process.exit(130);
       }
     };

@@ -1,19 +1,16 @@
 /**
- * Which model archive `byoa local transform|serve` uses (INTERNAL to the
- * CLI): the one given with `--model`, else the newest completed training
- * job of the pipeline in the work dir.
+ * The model archive given to `byoa local transform|serve` with `--model`
+ * (INTERNAL to the CLI). Without `--model`, the CLI asks
+ * `DockerRunner.newestTrainedModel()`.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { LocalModeError } from '../local/errors';
-import { newestTrainedModel as newestInWorkDir } from '../local/private/work-dir';
 
 /** A model archive and where it comes from. */
 export interface ChosenModel {
   /** Absolute path of the `model.tar.gz`. */
   readonly modelArtifact: string;
-  /** The training job that produced it, when it was found in the work dir. */
-  readonly trainingJobName?: string;
 }
 
 /**
@@ -33,14 +30,4 @@ export function givenModel(modelPath: string): ChosenModel {
     throw new LocalModeError(`--model ${modelPath}: ${file} is not a file. Give the path of a model.tar.gz (a gzipped tar archive of /opt/ml/model).`);
   }
   return { modelArtifact: file };
-}
-
-/**
- * The newest completed training job's model of the pipeline in the work dir
- * (the work dir's layout and the job-name format are known to
- * `local/private/work-dir.ts` alone).
- * @throws LocalModeError when there is none
- */
-export function newestTrainedModel(workDir: string, trainingJobPrefix: string | undefined, pipelinePath: string): ChosenModel {
-  return newestInWorkDir(workDir, trainingJobPrefix, pipelinePath);
 }

@@ -16,6 +16,7 @@ import {
 } from './private/script-mode';
 import { runTrainingJob } from './private/training/runner';
 import { runTransformJob } from './private/transform/runner';
+import { DEFAULT_LOCAL_ACCOUNT, JobLocation, newestTrainedModel } from './private/work-dir';
 
 /** Options of {@link DockerRunner}. */
 export interface DockerRunnerOptions {
@@ -89,6 +90,14 @@ export interface LocalTrainingResult {
   readonly finalMetrics: LocalFinalMetric[];
   /** Time from the containers' start to their end. */
   readonly duration: Duration;
+}
+
+/** A trained model found in the runner's work dir. */
+export interface LocalTrainedModel {
+  /** Absolute path of the `model.tar.gz`. */
+  readonly modelArtifact: string;
+  /** The training job that produced it. */
+  readonly trainingJobName: string;
 }
 
 /** Options of `DockerRunner.transform`. */
@@ -179,6 +188,16 @@ export interface LocalEndpointOptions {
  */
 export class DockerRunner {
   /**
+   * Removes at once, synchronously, every container, network and temporary
+   * folder local mode created in this process (for a second Ctrl-C: the
+   * `byoa` CLI calls it instead of reaching into local mode's internals).
+   * @internal
+   */
+  public static _removeEverythingNow(): void {
+    cleanupRegistry.cleanupSync();
+  }
+
+  /**
    * A runner for the pipeline at `pipelinePath` (construct path such as
    * `IrisStack/Iris`, or the pipeline's id when unambiguous) of the cloud
    * assembly in `assemblyDir`.
@@ -207,6 +226,26 @@ export class DockerRunner {
     this.options = options;
     this.pipelinePath = spec.pipeline;
     this.workDir = path.resolve(options.workDir ?? '.byoa');
+  }
+
+  /**
+   * The model of the newest training job of this pipeline in the work dir
+   * that completed (`<workDir>/<job>/output/model.tar.gz`, newest by the
+   * job name's timestamp): what `transform` and `startEndpoint` serve when
+   * no other model is chosen. Throws an error named `LocalModeError` when
+   * there is none.
+   */
+  public newestTrainedModel(): LocalTrainedModel {
+    return newestTrainedModel(this.workDir, this.spec.training.TrainingJobName, this.pipelinePath);
+  }
+
+  /**
+   * The run spec of the pipeline, for the `byoa` CLI (which asks the runner
+   * instead of reading the cloud assembly itself).
+   * @internal
+   */
+  public get _spec(): RunSpec {
+    return this.spec;
   }
 
   /** Whether the pipeline has a batch transform step. */
@@ -250,8 +289,7 @@ export class DockerRunner {
       image,
       assemblyDir: this.assemblyDir,
       workDir: this.workDir,
-      region: this.region,
-      account: this.spec.account ?? '000000000000',
+      ...this.location,
       engine,
       stopGraceSeconds: (this.options.maxRuntimeGracePeriod ?? Duration.seconds(120)).toMilliseconds() / 1000,
       onLogLine: observer ? (job, host, stream, line) => observer.onLogLine({ jobName: job, host, stream, line }) : undefined,
@@ -307,6 +345,7 @@ export class DockerRunner {
         modelArtifact: serving.modelArtifact,
         codeArchivePath: serving.codeArchivePath,
         assemblyDir: this.assemblyDir,
+        ...this.location,
         workDir: this.workDir,
         startupTimeoutMs: (options.startupHealthCheckTimeout ?? Duration.seconds(60)).toMilliseconds(),
         onLogLine: observer ? (line) => observer.onLogLine({ jobName, host: 'algo-1', stream: 'stdout', line }) : undefined,
@@ -368,9 +407,16 @@ export class DockerRunner {
     });
   }
 
-  /** Region of the run: the stack's, else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. */
-  private get region(): string {
-    return this.spec.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  /**
+   * Region and account of every job of this runner: the stack's region, else
+   * AWS_REGION / AWS_DEFAULT_REGION, else us-east-1; the stack's account, else
+   * 000000000000.
+   */
+  private get location(): JobLocation {
+    return {
+      region: this.spec.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      account: this.spec.account ?? DEFAULT_LOCAL_ACCOUNT,
+    };
   }
 
   /**
