@@ -27,14 +27,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { CreateTrainingJobRequest, DescribeTrainingJobResponse, MetricData } from '@aws-sdk/client-sagemaker';
-import { findSymlinks, mergeDirectories, tarDirectory } from '../archive';
+import type { CreateTrainingJobRequest, DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
+import { exportArtifacts } from './artifacts';
 import { uniqueJobName } from '../job-name';
 import { hyperParameters, inputDataConfig, resourceConfig, TrainingHost, trainingHosts } from './config';
 import { MetricCollector, MetricPoint } from './metric-collector';
+import { trainingDescription, trainingOutcome } from './outcome';
 import { Deadline, startDeadline } from '../deadline';
 import { resolveChannels } from './inputs';
-import { DEFAULT_MAX_RUNTIME_SECONDS, FAILURE_REASON_LENGTH } from '../../../private/sagemaker-limits';
+import { DEFAULT_MAX_RUNTIME_SECONDS } from '../../../private/sagemaker-limits';
 import {
   BindMount, cleanupRegistry, createNetwork, DockerEngineInfo, networkModeFor, OutputStream,
   removeContainers, restoreOwnership, runContainer, RunningContainer, SIGKILL_EXIT_CODE, sigtermIgnoredNote, stopContainers,
@@ -90,7 +91,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
   const creationTime = new Date();
   const request = options.request;
   const jobName = options.jobName ?? uniqueJobName(request.TrainingJobName);
-  const arn = localJobArn('training-job', options.region, options.account, jobName);
+  const arn = localJobArn('training-job', jobName, options);
   const hosts = trainingHosts(request);
   const metrics = new MetricCollector(request.AlgorithmSpecification?.MetricDefinitions);
   const paths = trainingJobPaths(options.workDir, jobName);
@@ -218,34 +219,22 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
 
     // Artifacts are exported whatever the outcome; the files must be ours to read.
     await giveBackScratch();
-    const modelDirs = hostDirs.map((d) => d.model);
-    const symlinks = modelDirs.flatMap((d, i) => findSymlinks(d).map((s) => `${hosts[i].name}:/opt/ml/model/${s}`));
-    await Promise.all([
-      tarDirectory(mergedDir(modelDirs, path.join(scratch, 'merged-model')), modelArtifact),
-      tarDirectory(mergedDir(hostDirs.map((d) => path.join(d.output, 'data')), path.join(scratch, 'merged-output')), outputArtifact),
-    ]);
-
-    let failureReason: string | undefined;
-    let secondary = 'Completed';
-    if (timedOut) {
-      secondary = 'MaxRuntimeExceeded';
-      failureReason = `MaxRuntimeExceeded: Training job runtime exceeded MaxRuntimeInSeconds provided (${maxRuntime} s); `
-        + `the container${hosts.length > 1 ? 's were' : ' was'} sent SIGTERM, then SIGKILL after ${options.stopGraceSeconds} s.`;
-    } else if (firstFailure) {
-      secondary = 'Failed';
-      const failureFile = path.join(hostDirs[firstFailure.host].output, 'failure');
-      const written = fs.existsSync(failureFile) ? fs.readFileSync(failureFile, 'utf8') : '';
-      failureReason = written.trim()
-        ? written.slice(0, FAILURE_REASON_LENGTH)
-        : `AlgorithmError: the training container (${hosts[firstFailure.host].name}) exited with code ${firstFailure.code} `
-          + 'and wrote no /opt/ml/output/failure.';
-    } else if (symlinks.length) {
-      secondary = 'Failed';
-      fs.rmSync(modelArtifact, { force: true });
-      failureReason = `ClientError: /opt/ml/model contains symbolic links (${symlinks.slice(0, 5).join(', ')}${symlinks.length > 5 ? ', ...' : ''}); `
-        + 'SageMaker hosting cannot extract model archives with symlinks. Write regular files instead.';
-    }
-    const status = failureReason ? 'Failed' : 'Completed';
+    const modelSymlinks = await exportArtifacts(hosts.map((h, i) => ({ host: h.name, ...hostDirs[i] })), scratch, modelArtifact, outputArtifact);
+    const failureFile = firstFailure ? path.join(hostDirs[firstFailure.host].output, 'failure') : undefined;
+    const outcome = trainingOutcome({
+      hosts: hosts.map((h) => h.name),
+      timedOut,
+      maxRuntimeSeconds: maxRuntime,
+      stopGraceSeconds: options.stopGraceSeconds,
+      firstFailure: firstFailure && {
+        ...firstFailure,
+        failureFile: failureFile && fs.existsSync(failureFile) ? fs.readFileSync(failureFile, 'utf8') : '',
+      },
+      modelSymlinks,
+    });
+    // A model with symbolic links is not handed out.
+    if (!timedOut && !firstFailure && modelSymlinks.length) { fs.rmSync(modelArtifact, { force: true }); }
+    const { status, failureReason } = outcome;
 
     const finalMetrics = metrics.finalMetrics();
     const metricsPath = paths.metricsPath;
@@ -254,29 +243,20 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
       series: metrics.series.map(pointJson),
     }, undefined, 2));
 
-    const description: DescribeTrainingJobResponse = {
-      TrainingJobName: jobName,
-      TrainingJobArn: arn,
-      TrainingJobStatus: status,
-      SecondaryStatus: secondary as DescribeTrainingJobResponse['SecondaryStatus'],
-      FailureReason: failureReason,
-      ModelArtifacts: { S3ModelArtifacts: status === 'Completed' || fs.existsSync(modelArtifact) ? modelArtifact : undefined },
-      OutputDataConfig: { ...request.OutputDataConfig, S3OutputPath: path.resolve(options.workDir) },
-      HyperParameters: request.HyperParameters,
-      AlgorithmSpecification: { ...spec, TrainingInputMode: spec?.TrainingInputMode ?? 'File', TrainingImage: options.image },
-      RoleArn: request.RoleArn,
-      InputDataConfig: request.InputDataConfig,
-      ResourceConfig: request.ResourceConfig,
-      StoppingCondition: { ...request.StoppingCondition, MaxRuntimeInSeconds: maxRuntime },
-      EnableNetworkIsolation: request.EnableNetworkIsolation,
-      Environment: request.Environment,
-      FinalMetricDataList: finalMetrics.map((p): MetricData => ({ MetricName: p.metricName, Value: p.value, Timestamp: p.timestamp })),
-      CreationTime: creationTime,
-      TrainingStartTime: startTime,
-      TrainingEndTime: endTime,
-      LastModifiedTime: endTime,
-      TrainingTimeInSeconds: Math.round((endTime.getTime() - startTime.getTime()) / 1000),
-    };
+    const description = trainingDescription({
+      request,
+      jobName,
+      arn,
+      image: options.image,
+      outcome,
+      modelArtifact: status === 'Completed' || fs.existsSync(modelArtifact) ? modelArtifact : undefined,
+      outputPath: path.resolve(options.workDir),
+      maxRuntimeSeconds: maxRuntime,
+      finalMetrics,
+      creationTime,
+      startTime,
+      endTime,
+    });
     const descriptionPath = paths.descriptionPath;
     writeDescription(descriptionPath, description);
 
@@ -338,13 +318,6 @@ function prepareHostDir(scratch: string, host: TrainingHost, hosts: TrainingHost
   fs.writeFileSync(path.join(dirs.config, 'inputdataconfig.json'), JSON.stringify(inputDataConfig(request)));
   fs.writeFileSync(path.join(dirs.config, 'resourceconfig.json'), JSON.stringify(resourceConfig(hosts, host)));
   return dirs;
-}
-
-/** The one folder, or the merge of several (first wins). */
-function mergedDir(dirs: string[], target: string): string {
-  if (dirs.length === 1) { return dirs[0]; }
-  mergeDirectories(dirs, target);
-  return target;
 }
 
 /** Container names: `byoa-<job>-algo-N` (docker allows 253+ chars; keep it readable). */
