@@ -19,15 +19,16 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Readable, pipeline } from 'stream';
+import { setTimeout as sleep } from 'timers/promises';
 import * as zlib from 'zlib';
 import type { CreateModelInput, CreateTransformJobRequest, DescribeTransformJobResponse } from '@aws-sdk/client-sagemaker';
 import { DataProcessor } from './data-processing';
 import { ExecutionParameters, parseBatchStrategy, resolveExecutionParameters, validateRequestedParameters } from './execution-parameters';
 import { resolveTransformInputs, TransformInputFile } from './inputs';
+import { transformDescription, transformFailureReason } from './outcome';
 import { Payload } from './packing';
 import { createPayloadFeed } from './payload-feed';
 import { createSplitter } from './splitters';
-import { FAILURE_REASON_LENGTH } from '../../../private/sagemaker-limits';
 import { LocalModeError } from '../../errors';
 import { TransformProgress } from '../../local-types';
 import { cleanupRegistry } from '../docker';
@@ -63,6 +64,10 @@ export interface TransformRunOptions {
   readonly codeArchivePath?: string;
   /** Base of relative `file://` input URIs. */
   readonly assemblyDir: string;
+  /** Region of the job's ARN. */
+  readonly region: string;
+  /** Account of the job's ARN. */
+  readonly account: string;
   /** The job's folder is created in here. */
   readonly workDir: string;
   /** Fixed job name (tests). @default - TransformJobName (a prefix) + a timestamp */
@@ -260,34 +265,23 @@ interface FinishedJob {
 /** The job's status from its files' outcomes; writes description.json. */
 function describeJob(job: FinishedJob): TransformRunResult {
   const { request, options, jobName, creationTime, startTime, endTime, executionParameters, files, records, retries, timeoutSeconds, outputDir, descriptionPath } = job;
-  const failed = files.filter((f) => f.failureReason);
-  let failureReason: string | undefined;
-  if (failed.length > 0) {
-    failureReason = failed[0].failureReason + (failed.length > 1 ? ` (and ${failed.length - 1} more of ${files.length} input files failed)` : '');
-    failureReason = failureReason.slice(0, FAILURE_REASON_LENGTH);
-  }
+  const failureReason = transformFailureReason(files);
   const status = failureReason ? 'Failed' : 'Completed';
-  const description: DescribeTransformJobResponse = {
-    TransformJobName: jobName,
-    TransformJobArn: localJobArn('transform-job', 'local', '000000000000', jobName),
-    TransformJobStatus: status,
-    FailureReason: failureReason,
-    ModelName: request.ModelName ?? options.model.ModelName,
-    MaxConcurrentTransforms: executionParameters.maxConcurrentTransforms,
-    ModelClientConfig: { InvocationsTimeoutInSeconds: timeoutSeconds, InvocationsMaxRetries: retries },
-    MaxPayloadInMB: executionParameters.maxPayloadInMB,
-    BatchStrategy: executionParameters.multiRecord ? 'MultiRecord' : 'SingleRecord',
-    Environment: request.Environment,
-    TransformInput: request.TransformInput,
-    TransformOutput: { ...request.TransformOutput, S3OutputPath: outputDir },
-    DataCaptureConfig: request.DataCaptureConfig,
-    TransformResources: request.TransformResources,
-    CreationTime: creationTime,
-    TransformStartTime: startTime,
-    TransformEndTime: endTime,
-    DataProcessing: request.DataProcessing,
-  };
-  writeDescription(descriptionPath, description, true);
+  const description = transformDescription({
+    request,
+    jobName,
+    arn: localJobArn('transform-job', jobName, options),
+    modelName: options.model.ModelName,
+    failureReason,
+    executionParameters,
+    invocationsTimeoutSeconds: timeoutSeconds,
+    invocationsMaxRetries: retries,
+    outputDir,
+    creationTime,
+    startTime,
+    endTime,
+  });
+  writeDescription(descriptionPath, description);
   return {
     jobName,
     status,
@@ -719,8 +713,4 @@ function writeAll(fd: number, parts: Buffer[], bytes: number): Promise<void> {
       else resolve();
     });
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

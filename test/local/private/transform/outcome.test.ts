@@ -1,0 +1,48 @@
+import { transformDescription, transformFailureReason } from '../../../../src/local/private/transform/outcome';
+
+describe('transformFailureReason', () => {
+  test('GIVEN every file succeeded THEN there is no reason', () => {
+    expect(transformFailureReason([{}, {}])).toBeUndefined();
+  });
+
+  test('GIVEN several files failed THEN the first one\'s reason says how many more failed', () => {
+    expect(transformFailureReason([{}, { failureReason: 'b.csv: 500' }, { failureReason: 'c.csv: 400' }]))
+      .toBe('b.csv: 500 (and 1 more of 3 input files failed)');
+  });
+
+  test('GIVEN a long reason THEN it is cut to SageMaker\'s 1024 characters', () => {
+    expect(transformFailureReason([{ failureReason: 'x'.repeat(3000) }])).toBe('x'.repeat(1024));
+  });
+});
+
+describe('transformDescription', () => {
+  test('GIVEN a failed job THEN the description says Failed with the effective batch settings', () => {
+    const time = new Date('2026-01-01T00:00:00Z');
+    const description = transformDescription({
+      request: { TransformJobName: 'tj', ModelName: undefined, TransformInput: undefined, TransformOutput: { S3OutputPath: 's3://x/' }, TransformResources: undefined },
+      jobName: 'tj-1',
+      arn: 'arn:aws:sagemaker:eu-west-1:1:transform-job/tj-1',
+      modelName: 'model',
+      failureReason: 'a.csv: 500',
+      executionParameters: { maxConcurrentTransforms: 4, multiRecord: false, maxPayloadInMB: 6 },
+      invocationsTimeoutSeconds: 600,
+      invocationsMaxRetries: 3,
+      outputDir: '/w/tj-1',
+      creationTime: time,
+      startTime: time,
+      endTime: time,
+    });
+    expect(description).toMatchObject({
+      TransformJobName: 'tj-1',
+      TransformJobArn: 'arn:aws:sagemaker:eu-west-1:1:transform-job/tj-1',
+      TransformJobStatus: 'Failed',
+      FailureReason: 'a.csv: 500',
+      ModelName: 'model',
+      MaxConcurrentTransforms: 4,
+      BatchStrategy: 'SingleRecord',
+      MaxPayloadInMB: 6,
+      ModelClientConfig: { InvocationsTimeoutInSeconds: 600, InvocationsMaxRetries: 3 },
+      TransformOutput: { S3OutputPath: '/w/tj-1' },
+    });
+  });
+});
