@@ -144,6 +144,8 @@ async function measureRunner(c: Case, input: string, workDir: string, concurrenc
     },
     model: { ModelName: 'bench', PrimaryContainer: { Image: IMAGE, Environment: ENV } },
     image: IMAGE,
+    region: 'eu-west-1',
+    account: '123456789012',
     assemblyDir: path.dirname(input),
     workDir,
     stopGraceSeconds: 2,

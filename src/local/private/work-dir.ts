@@ -82,13 +82,22 @@ export function createJobFolder(dir: string): void {
 }
 
 /** Writes a job description (a Describe*Job response) as indented JSON. */
-export function writeDescription(file: string, description: object, trailingNewline = false): void {
-  fs.writeFileSync(file, JSON.stringify(description, undefined, 2) + (trailingNewline ? '\n' : ''));
+export function writeDescription(file: string, description: object): void {
+  fs.writeFileSync(file, JSON.stringify(description, undefined, 2) + '\n');
 }
 
-/** The ARN of a local job: `arn:aws:sagemaker:<region>:<account>:<kind>/<lower-case name>`. */
-export function localJobArn(kind: 'training-job' | 'transform-job', region: string, account: string, jobName: string): string {
-  return `arn:aws:sagemaker:${region}:${account}:${kind}/${jobName.toLowerCase()}`;
+/** The account of local jobs when the stack has no concrete one. */
+export const DEFAULT_LOCAL_ACCOUNT = '000000000000';
+
+/** Where a local job "runs": the region and account of its ARN (and of the training job's environment). */
+export interface JobLocation {
+  readonly region: string;
+  readonly account: string;
+}
+
+/** The ARN of a local job, by the one rule for both kinds: `arn:aws:sagemaker:<region>:<account>:<kind>/<lower-case name>`. */
+export function localJobArn(kind: 'training-job' | 'transform-job', jobName: string, where: JobLocation): string {
+  return `arn:aws:sagemaker:${where.region}:${where.account}:${kind}/${jobName.toLowerCase()}`;
 }
 
 /** A trained model found in the work dir. */

@@ -24,6 +24,7 @@
 import * as crypto from 'crypto';
 import type * as http from 'http';
 import * as net from 'net';
+import { setTimeout as sleep } from 'timers/promises';
 import { LocalModeError } from '../../errors';
 import {
   BindMount, cleanupRegistry, containerStateArgs, ContainerRunOptions, docker, ensureDockerEngine, freeLoopbackPort, networkModeFor,
@@ -364,8 +365,4 @@ export function isListening(port: number): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

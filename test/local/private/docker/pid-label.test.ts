@@ -87,6 +87,8 @@ describe('byoa.pid label', () => {
         },
         model: { ModelName: 'm', PrimaryContainer: { Image: 'ignored', Environment: { FIXTURE_BIND_HOST: '127.0.0.1', FIXTURE_MODE: 'echo' } } },
         image: SERVING_IMAGE,
+        region: 'eu-west-1',
+        account: '123456789012',
         assemblyDir,
         workDir: path.join(work.dir, 'out'),
         startupTimeoutMs: 20_000,

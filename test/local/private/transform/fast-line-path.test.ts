@@ -81,6 +81,8 @@ async function run(variant: Variant, fast: boolean): Promise<Outcome> {
     },
     model: { ModelName: 'm', PrimaryContainer: { Image: 'ignored', Environment: { FIXTURE_BIND_HOST: '127.0.0.1', FIXTURE_MODE: variant.mode } } },
     image: SERVING_IMAGE,
+    region: 'eu-west-1',
+    account: '123456789012',
     assemblyDir: root.dir,
     workDir,
     startupTimeoutMs: 20_000,

@@ -42,6 +42,8 @@ async function runJob(setup: JobSetup): Promise<TransformRunResult & { read: (re
     },
     model: { ModelName: 'model-prefix', PrimaryContainer: { Image: 'ignored', Environment: { FIXTURE_BIND_HOST: '127.0.0.1', MODEL_FLAG: 'on', ...setup.env } } },
     image: SERVING_IMAGE,
+    region: 'eu-west-1',
+    account: '123456789012',
     assemblyDir,
     workDir: path.join(assemblyDir, 'work'),
     startupTimeoutMs: 20_000,
@@ -86,6 +88,7 @@ describe('runTransformJob', () => {
     const description = JSON.parse(job.read('description.json'));
     expect(description).toMatchObject({
       TransformJobName: job.jobName,
+      TransformJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:transform-job/${job.jobName}`,
       TransformJobStatus: 'Completed',
       ModelName: 'model-prefix',
       TransformOutput: { S3OutputPath: job.outputDir },
