@@ -441,7 +441,7 @@ export class DockerRunner {
     if (!this.images[key]) {
       observer?.onProgress(`Preparing the ${key === 'inference' ? 'inference' : 'algorithm'} image (${spec.kind})`);
       this.images[key] = await prepareImage(spec, this.assemblyDir, {
-        region: this.region,
+        region: this.location.region,
         pull: this.options.pullImages,
         onLine: observer ? (line) => observer.onProgress(line) : undefined,
       });
@@ -485,7 +485,7 @@ export class DockerRunner {
       fs.copyFileSync(archive, path.join(codeChannelDir, code.fileName));
     }
     return {
-      request: localTrainingRequest(request, { jobName, region: this.region, code, codeChannelDir }),
+      request: localTrainingRequest(request, { jobName, region: this.location.region, code, codeChannelDir }),
       codeArchivePath: code.kind === 'mount' ? archive : undefined,
     };
   }
@@ -503,17 +503,17 @@ export class DockerRunner {
     const code = this.spec.inferenceCode;
     const repack = this.spec.repack === true;
     if (!code || !(repack || servingNeedsCodeMount(environment, code, repack))) {
-      return { environment: localModelEnvironment(environment, { region: this.region, codeMounted: false }), modelArtifact: modelArtifact };
+      return { environment: localModelEnvironment(environment, { region: this.location.region, codeMounted: false }), modelArtifact: modelArtifact };
     }
     const archive = await localCodeArchive(code, this.assemblyDir, path.join(scratch, 'inference-code'), (m) => observer?.onProgress(m));
     if (repack) {
       const repacked = path.join(scratch, 'model.tar.gz');
       observer?.onProgress(`Repacking ${modelArtifact} with the inference code under code/ (as the cloud pipeline does)`);
       await repackModelFile(modelArtifact, archive, repacked);
-      return { environment: localModelEnvironment(environment, { region: this.region, codeMounted: false }), modelArtifact: repacked };
+      return { environment: localModelEnvironment(environment, { region: this.location.region, codeMounted: false }), modelArtifact: repacked };
     }
     return {
-      environment: localModelEnvironment(environment, { region: this.region, codeMounted: true }),
+      environment: localModelEnvironment(environment, { region: this.location.region, codeMounted: true }),
       modelArtifact: modelArtifact,
       codeArchivePath: archive,
     };
