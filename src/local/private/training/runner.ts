@@ -209,8 +209,8 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
 
     const settled = await Promise.allSettled(containers.map((c) => c.exited));
     deadline.cancel();
-    if (timedOut && options.graceSeconds > 0 && settled.some((r) => r.status === 'fulfilled' && r.value === SIGKILL_EXIT_CODE)) {
-      const note = sigtermIgnoredNote(options.image, options.graceSeconds);
+    if (timedOut && options.stopGraceSeconds > 0 && settled.some((r) => r.status === 'fulfilled' && r.value === SIGKILL_EXIT_CODE)) {
+      const note = sigtermIgnoredNote(options.image, options.stopGraceSeconds);
       if (note) options.onProgress?.(note.replace(/^byoa: /, ''));
     }
     const dockerFailure = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
