@@ -235,8 +235,19 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
     });
     const files = await engine.run();
     result = describeJob({
-      request, options, jobName, creationTime, startTime, endTime: new Date(), executionParameters, files,
-      records: engine.recordsDone, retries, timeoutSeconds, outputDir, descriptionPath,
+      request,
+      options,
+      jobName,
+      creationTime,
+      startTime,
+      endTime: new Date(),
+      executionParameters,
+      files,
+      records: engine.recordsDone,
+      retries,
+      timeoutSeconds,
+      outputDir,
+      descriptionPath,
     });
     options.onOutputsWritten?.(result);
   } finally {
