@@ -275,7 +275,10 @@ interface FinishedJob {
 
 /** The job's status from its files' outcomes; writes description.json. */
 function describeJob(job: FinishedJob): TransformRunResult {
-  const { request, options, jobName, creationTime, startTime, endTime, executionParameters, files, records, retries, timeoutSeconds, outputDir, descriptionPath } = job;
+  const {
+    request, options, jobName, creationTime, startTime, endTime, executionParameters,
+    files, records, retries, timeoutSeconds, outputDir, descriptionPath,
+  } = job;
   const failureReason = transformFailureReason(files);
   const status = failureReason ? 'Failed' : 'Completed';
   const description = transformDescription({
