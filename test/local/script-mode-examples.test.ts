@@ -11,13 +11,13 @@ import * as path from 'path';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { App } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SklearnScriptModeStack } from '../../examples/sklearn-script-mode/sklearn-stack';
-import { TensorflowScriptModeStack } from '../../examples/tensorflow-script-mode/tensorflow-stack';
 import { imageOnMachine, SKLEARN_URI } from './fixtures/framework/stand-in';
 import { requireDocker } from './local-test-helpers';
+import { SklearnScriptModeStack } from '../../examples/sklearn-script-mode/sklearn-stack';
+import { TensorflowScriptModeStack } from '../../examples/tensorflow-script-mode/tensorflow-stack';
 import { DockerRunner } from '../../src/local';
-import { forgetPresentImages } from '../../src/local/private/image';
 import { readRunSpec } from '../../src/local/private/cloud-assembly';
+import { forgetPresentImages } from '../../src/local/private/image';
 
 const TENSORFLOW_TRAINING = '763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-training:2.19.0-cpu-py312';
 const ecr = mockClient(ECRClient);
