@@ -25,8 +25,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import type { CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
-import { FIXTURES, makeAssembly, trainingRequest } from '../test/local/local-test-helpers';
+import { FIXTURES, lineTransformRequest, makeAssembly, trainingRequest } from '../test/local/local-test-helpers';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const REPO = path.join(__dirname, '..');
@@ -85,19 +84,7 @@ const VARIANTS: Variant[] = [
 /** A cloud assembly whose pipeline trains, transforms and serves with the serving fixture. */
 function assembly(variant: Variant, root: string): { dir: string; dispose: () => void } {
   const env = { FIXTURE_BIND_HOST: '127.0.0.1', FIXTURE_MODE: 'echo', ...variant.env };
-  const transform: CreateTransformJobRequest = {
-    TransformJobName: 'bench-transform',
-    ModelName: 'bench-model',
-    TransformInput: {
-      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file://asset.transform-input' } },
-      ContentType: 'text/csv',
-      SplitType: 'Line',
-    },
-    TransformOutput: { S3OutputPath: 's3://ignored/transform', AssembleWith: 'Line' },
-    TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
-    BatchStrategy: 'MultiRecord',
-    MaxPayloadInMB: 6,
-  };
+  const transform = lineTransformRequest({ TransformJobName: 'bench-transform', ModelName: 'bench-model', MaxPayloadInMB: 6 });
   const a = makeAssembly(trainingRequest('ignored', { Environment: variant.env }), {
     image: { kind: 'asset', directory: SERVING_ASSET },
     model: { ModelName: 'bench-model', PrimaryContainer: { Image: 'ignored', Environment: env } },

@@ -4,14 +4,13 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import type { CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { main } from '../../src/cli/byoa';
 import { formatProgress, TransformProgressDisplay } from '../../src/cli/transform-progress';
 import { ClientFactory, defaultClientFactory } from '../../src/cloud/clients';
 import type { TransformProgress } from '../../src/local/local-types';
 import { resetSigtermNotes } from '../../src/local/private/docker';
 import { modelTempDirs } from '../local/fixtures/serving/fixture';
-import { FIXTURES, leftoverContainers, makeAssembly, requireDocker, tarMember, TestAssembly, trainingRequest } from '../local/local-test-helpers';
+import { FIXTURES, leftoverContainers, lineTransformRequest, makeAssembly, requireDocker, tarMember, TestAssembly, trainingRequest } from '../local/local-test-helpers';
 import { startS3Server } from '../support/s3-server';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -199,20 +198,12 @@ interface PipelineSetup {
 
 /** A cloud assembly whose pipeline TestStack/Pipe trains and serves with the serving fixture. */
 function servingPipeline(setup: PipelineSetup): TestAssembly {
-  const transform: CreateTransformJobRequest | undefined = setup.transformInput ? {
+  const transform = setup.transformInput ? lineTransformRequest({
     TransformJobName: 'cli-transform',
     ModelName: 'cli-model',
-    TransformInput: {
-      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file://asset.transform-input' } },
-      ContentType: 'text/csv',
-      SplitType: 'Line',
-    },
-    TransformOutput: { S3OutputPath: 's3://ignored/transform', AssembleWith: 'Line' },
-    TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
-    BatchStrategy: 'MultiRecord',
     MaxPayloadInMB: 1,
     Environment: setup.transformEnv,
-  } : undefined;
+  }) : undefined;
   const a = makeAssembly(trainingRequest('ignored'), {
     image: { kind: 'asset', directory: SERVING_ASSET },
     model: {

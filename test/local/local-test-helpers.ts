@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
+import type { CreateTrainingJobRequest, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../../src/private/run-spec';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
@@ -84,6 +84,27 @@ export function trainingRequest(mode: string, overrides: Partial<CreateTrainingJ
     ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
     StoppingCondition: { MaxRuntimeInSeconds: 600 },
     Environment: { MODE: mode },
+    ...overrides,
+  };
+}
+
+/**
+ * A MultiRecord, Line-split CSV transform request over the staged
+ * `asset.transform-input` folder (the transform the CLI tests and the
+ * whole-job bench run).
+ */
+export function lineTransformRequest(overrides: Partial<CreateTransformJobRequest> = {}): CreateTransformJobRequest {
+  return {
+    TransformJobName: 'fixture-transform',
+    ModelName: 'fixture-model',
+    TransformInput: {
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file://asset.transform-input' } },
+      ContentType: 'text/csv',
+      SplitType: 'Line',
+    },
+    TransformOutput: { S3OutputPath: 's3://ignored/transform', AssembleWith: 'Line' },
+    TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+    BatchStrategy: 'MultiRecord',
     ...overrides,
   };
 }
