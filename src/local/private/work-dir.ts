@@ -16,6 +16,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { jobNameMatcher } from './job-name';
 import { LocalModeError } from '../errors';
 
@@ -98,6 +99,57 @@ export interface JobLocation {
 /** The ARN of a local job, by the one rule for both kinds: `arn:aws:sagemaker:<region>:<account>:<kind>/<lower-case name>`. */
 export function localJobArn(kind: 'training-job' | 'transform-job', jobName: string, where: JobLocation): string {
   return `arn:aws:sagemaker:${where.region}:${where.account}:${kind}/${jobName.toLowerCase()}`;
+}
+
+/**
+ * The one URI form of every local location in a description: an absolute
+ * `file://` URI (RFC 8089, `file:///abs/path`, percent-encoded), as
+ * `s3://bucket/key` is on SageMaker.
+ */
+export function localFileUri(p: string): string {
+  return pathToFileURL(path.resolve(p)).href;
+}
+
+/**
+ * A location of the request as the description shows it: a `file://` URI
+ * (relative to `baseDir`, the cloud assembly, or absolute) becomes an
+ * absolute `file://` URI; `s3://` and `unresolved://` ones are kept.
+ */
+export function describedUri(uri: string | undefined, baseDir: string): string | undefined {
+  if (uri === undefined || !uri.startsWith('file://')) return uri;
+  const rest = decodeURIComponent(uri.slice('file://'.length));
+  return localFileUri(path.isAbsolute(rest) ? rest : path.resolve(baseDir, rest));
+}
+
+/**
+ * The request's `RoleArn` as a string. In a synthesized template it is
+ * usually a CloudFormation expression (`{"Fn::GetAtt": ["RoleLogicalId",
+ * "Arn"]}`); the description then shows the placeholder
+ * `arn:aws:iam::<account>:role/<logical ID>` (the deployed role's name is
+ * only known to CloudFormation), or `arn:aws:iam::<account>:role/unresolved`
+ * when no logical ID can be read from it.
+ */
+export function describedRoleArn(role: unknown, account: string): string {
+  if (typeof role === 'string') return role;
+  return `arn:aws:iam::${account}:role/${referencedLogicalId(role) ?? 'unresolved'}`;
+}
+
+/** The first logical ID a CloudFormation expression refers to (`Ref`, `Fn::GetAtt`), depth first. */
+function referencedLogicalId(value: unknown): string | undefined {
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const id = referencedLogicalId(v);
+      if (id) return id;
+    }
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const o = value as Record<string, unknown>;
+  if (typeof o.Ref === 'string') return o.Ref;
+  const getAtt = o['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  if (typeof getAtt === 'string') return getAtt.split('.')[0];
+  return referencedLogicalId(Object.values(o));
 }
 
 /** A trained model found in the work dir. */

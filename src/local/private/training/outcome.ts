@@ -8,6 +8,7 @@
 import type { CreateTrainingJobRequest, DescribeTrainingJobResponse, MetricData } from '@aws-sdk/client-sagemaker';
 import type { MetricPoint } from './metric-collector';
 import { FAILURE_REASON_LENGTH } from '../../../private/sagemaker-limits';
+import { describedRoleArn, describedUri, localFileUri } from '../work-dir';
 
 /** What the containers did. */
 export interface TrainingEnd {
@@ -80,6 +81,10 @@ export interface TrainingDescriptionInput {
   readonly modelArtifact?: string;
   /** The work dir (the description's `S3OutputPath`, as `<S3OutputPath>/<job>/output/model.tar.gz`). */
   readonly outputPath: string;
+  /** Base of the request's relative `file://` URIs (the cloud assembly). */
+  readonly assemblyDir: string;
+  /** The account of the job's ARN (of the `RoleArn` placeholder when the role is a CloudFormation expression). */
+  readonly account: string;
   readonly maxRuntimeSeconds: number;
   readonly finalMetrics: MetricPoint[];
   readonly creationTime: Date;
@@ -87,7 +92,12 @@ export interface TrainingDescriptionInput {
   readonly endTime: Date;
 }
 
-/** The job's DescribeTrainingJob response. */
+/**
+ * The job's DescribeTrainingJob response. Every location in it is an
+ * absolute `file://` URI (the model archive, the output path, the channels,
+ * the checkpoints when local), and `RoleArn` is a string (see
+ * `describedRoleArn`).
+ */
 export function trainingDescription(d: TrainingDescriptionInput): DescribeTrainingJobResponse {
   const { request, outcome } = d;
   const spec = request.AlgorithmSpecification;
@@ -97,12 +107,17 @@ export function trainingDescription(d: TrainingDescriptionInput): DescribeTraini
     TrainingJobStatus: outcome.status,
     SecondaryStatus: outcome.secondaryStatus,
     FailureReason: outcome.failureReason,
-    ModelArtifacts: { S3ModelArtifacts: d.modelArtifact },
-    OutputDataConfig: { ...request.OutputDataConfig, S3OutputPath: d.outputPath },
+    ModelArtifacts: { S3ModelArtifacts: d.modelArtifact === undefined ? undefined : localFileUri(d.modelArtifact) },
+    OutputDataConfig: { ...request.OutputDataConfig, S3OutputPath: localFileUri(d.outputPath) },
     HyperParameters: request.HyperParameters,
     AlgorithmSpecification: { ...spec, TrainingInputMode: spec?.TrainingInputMode ?? 'File', TrainingImage: d.image },
-    RoleArn: request.RoleArn,
-    InputDataConfig: request.InputDataConfig,
+    RoleArn: describedRoleArn(request.RoleArn, d.account),
+    InputDataConfig: request.InputDataConfig?.map((ch) => {
+      const source = ch.DataSource?.S3DataSource;
+      return source ? { ...ch, DataSource: { ...ch.DataSource, S3DataSource: { ...source, S3Uri: describedUri(source.S3Uri, d.assemblyDir) } } } : ch;
+    }),
+    CheckpointConfig: request.CheckpointConfig
+      && { ...request.CheckpointConfig, S3Uri: describedUri(request.CheckpointConfig.S3Uri, d.assemblyDir) },
     ResourceConfig: request.ResourceConfig,
     StoppingCondition: { ...request.StoppingCondition, MaxRuntimeInSeconds: d.maxRuntimeSeconds },
     EnableNetworkIsolation: request.EnableNetworkIsolation,

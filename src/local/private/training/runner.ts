@@ -251,6 +251,8 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
       outcome,
       modelArtifact: status === 'Completed' || fs.existsSync(modelArtifact) ? modelArtifact : undefined,
       outputPath: path.resolve(options.workDir),
+      assemblyDir: options.assemblyDir,
+      account: options.account,
       maxRuntimeSeconds: maxRuntime,
       finalMetrics,
       creationTime,

@@ -6,6 +6,7 @@
 import type { CreateTransformJobRequest, DescribeTransformJobResponse } from '@aws-sdk/client-sagemaker';
 import type { ExecutionParameters } from './execution-parameters';
 import { FAILURE_REASON_LENGTH } from '../../../private/sagemaker-limits';
+import { describedUri, localFileUri } from '../work-dir';
 
 /** What became of one input file: a failure reason when it failed. */
 export interface FileOutcome {
@@ -37,14 +38,21 @@ export interface TransformDescriptionInput {
   readonly invocationsMaxRetries: number;
   /** The job's folder (the description's `S3OutputPath`). */
   readonly outputDir: string;
+  /** Base of the request's relative `file://` URIs (the cloud assembly). */
+  readonly assemblyDir: string;
   readonly creationTime: Date;
   readonly startTime: Date;
   readonly endTime: Date;
 }
 
-/** The job's DescribeTransformJob response. */
+/**
+ * The job's DescribeTransformJob response. Its locations (the input, the
+ * output path) are absolute `file://` URIs, as in a training job's.
+ */
 export function transformDescription(d: TransformDescriptionInput): DescribeTransformJobResponse {
   const { request } = d;
+  const input = request.TransformInput;
+  const source = input?.DataSource?.S3DataSource;
   return {
     TransformJobName: d.jobName,
     TransformJobArn: d.arn,
@@ -56,8 +64,10 @@ export function transformDescription(d: TransformDescriptionInput): DescribeTran
     MaxPayloadInMB: d.executionParameters.maxPayloadInMB,
     BatchStrategy: d.executionParameters.multiRecord ? 'MultiRecord' : 'SingleRecord',
     Environment: request.Environment,
-    TransformInput: request.TransformInput,
-    TransformOutput: { ...request.TransformOutput, S3OutputPath: d.outputDir },
+    TransformInput: input && source
+      ? { ...input, DataSource: { ...input.DataSource, S3DataSource: { ...source, S3Uri: describedUri(source.S3Uri, d.assemblyDir) } } }
+      : input,
+    TransformOutput: { ...request.TransformOutput, S3OutputPath: localFileUri(d.outputDir) },
     DataCaptureConfig: request.DataCaptureConfig,
     TransformResources: request.TransformResources,
     CreationTime: d.creationTime,

@@ -291,6 +291,7 @@ function describeJob(job: FinishedJob): TransformRunResult {
     invocationsTimeoutSeconds: timeoutSeconds,
     invocationsMaxRetries: retries,
     outputDir,
+    assemblyDir: options.assemblyDir,
     creationTime,
     startTime,
     endTime,

@@ -58,6 +58,8 @@ describe('trainingDescription', () => {
       outcome: { status: 'Completed', secondaryStatus: 'Completed' },
       modelArtifact: '/w/iris-1/output/model.tar.gz',
       outputPath: '/w',
+      assemblyDir: '/a',
+      account: '1',
       maxRuntimeSeconds: 86400,
       finalMetrics: [{ metricName: 'acc', value: 0.9, timestamp: stop, host: 'algo-1' }],
       creationTime: start,
@@ -68,8 +70,9 @@ describe('trainingDescription', () => {
       TrainingJobName: 'iris-1',
       TrainingJobStatus: 'Completed',
       SecondaryStatus: 'Completed',
-      ModelArtifacts: { S3ModelArtifacts: '/w/iris-1/output/model.tar.gz' },
-      OutputDataConfig: { S3OutputPath: '/w' },
+      ModelArtifacts: { S3ModelArtifacts: 'file:///w/iris-1/output/model.tar.gz' },
+      OutputDataConfig: { S3OutputPath: 'file:///w' },
+      RoleArn: 'arn:aws:iam::1:role/r',
       AlgorithmSpecification: { TrainingImage: 'byoa-local/x:1', TrainingInputMode: 'File' },
       StoppingCondition: { MaxRuntimeInSeconds: 86400 },
       FinalMetricDataList: [{ MetricName: 'acc', Value: 0.9, Timestamp: stop }],
@@ -77,5 +80,42 @@ describe('trainingDescription', () => {
       LastModifiedTime: stop,
     });
     expect(description.FailureReason).toBeUndefined();
+  });
+
+  test('GIVEN a role token, relative and absolute file:// channels and an S3 checkpoint THEN one URI form and a string RoleArn', () => {
+    const time = new Date('2026-01-01T00:00:00.000Z');
+    const description = trainingDescription({
+      request: {
+        TrainingJobName: 'iris',
+        RoleArn: { 'Fn::GetAtt': ['PipelineTrainingRole12AB', 'Arn'] } as any,
+        AlgorithmSpecification: { TrainingImage: 'ignored', TrainingInputMode: 'File' },
+        InputDataConfig: [
+          { ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file://asset.abc def' } } },
+          { ChannelName: 'test', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file:///data/test' } } },
+          { ChannelName: 'cloud', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://b/k' } } },
+        ],
+        CheckpointConfig: { S3Uri: 's3://b/checkpoints' },
+        OutputDataConfig: { S3OutputPath: 's3://b/out' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30 },
+        StoppingCondition: {},
+      },
+      jobName: 'iris-1',
+      arn: 'arn:aws:sagemaker:eu-west-1:123456789012:training-job/iris-1',
+      image: 'byoa-local/x:1',
+      outcome: { status: 'Failed', secondaryStatus: 'Failed', failureReason: 'boom' },
+      outputPath: '/w',
+      assemblyDir: '/cdk.out',
+      account: '123456789012',
+      maxRuntimeSeconds: 60,
+      finalMetrics: [],
+      creationTime: time,
+      startTime: time,
+      endTime: time,
+    });
+    expect(description.RoleArn).toBe('arn:aws:iam::123456789012:role/PipelineTrainingRole12AB');
+    expect(description.InputDataConfig!.map((c) => c.DataSource!.S3DataSource!.S3Uri))
+      .toEqual(['file:///cdk.out/asset.abc%20def', 'file:///data/test', 's3://b/k']);
+    expect(description.CheckpointConfig).toEqual({ S3Uri: 's3://b/checkpoints' });
+    expect(description.ModelArtifacts).toEqual({ S3ModelArtifacts: undefined });
   });
 });

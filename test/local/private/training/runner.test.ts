@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { Duration } from 'aws-cdk-lib';
 import { DockerRunner, ILocalRunObserver, LocalJobStatus, LocalLogEvent, LocalMetricEvent, LocalTrainingResult } from '../../../../src/local';
 import { MAX_TIMER_DELAY_MS, startDeadline } from '../../../../src/local/private/deadline';
@@ -147,16 +148,21 @@ describe('a job that completes', () => {
       TrainingJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:training-job/${run.result.jobName}`,
       TrainingJobStatus: 'Completed',
       SecondaryStatus: 'Completed',
-      ModelArtifacts: { S3ModelArtifacts: run.result.modelArtifact },
+      ModelArtifacts: { S3ModelArtifacts: pathToFileURL(run.result.modelArtifact).href },
+      RoleArn: 'arn:aws:iam::123456789012:role/Ignored',
       HyperParameters: { 'learning-rate': '0.1', 'epochs': '3' },
       FinalMetricDataList: [
         expect.objectContaining({ MetricName: 'train:loss', Value: 0.6 }),
         expect.objectContaining({ MetricName: 'accuracy', Value: 0.9 }),
       ],
     }));
-    expect(d.OutputDataConfig.S3OutputPath).toBe(workRoot);
+    // One URI form for every location: absolute file:// URIs (the request's relative ones resolved against the assembly).
+    expect(d.OutputDataConfig.S3OutputPath).toBe(pathToFileURL(workRoot).href);
     expect(d.ResourceConfig.InstanceCount).toBe(1);
-    expect(d.InputDataConfig).toHaveLength(2);
+    expect(d.InputDataConfig.map((c: any) => c.DataSource.S3DataSource.S3Uri)).toEqual([
+      pathToFileURL(path.join(run.assembly.dir, 'asset.data-train')).href,
+      pathToFileURL(path.join(run.assembly.dir, 'asset.data-validation.csv')).href,
+    ]);
     for (const k of ['CreationTime', 'TrainingStartTime', 'TrainingEndTime']) {
       expect(d[k]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     }

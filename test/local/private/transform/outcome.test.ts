@@ -28,6 +28,7 @@ describe('transformDescription', () => {
       invocationsTimeoutSeconds: 600,
       invocationsMaxRetries: 3,
       outputDir: '/w/tj-1',
+      assemblyDir: '/a',
       creationTime: time,
       startTime: time,
       endTime: time,
@@ -42,7 +43,35 @@ describe('transformDescription', () => {
       BatchStrategy: 'SingleRecord',
       MaxPayloadInMB: 6,
       ModelClientConfig: { InvocationsTimeoutInSeconds: 600, InvocationsMaxRetries: 3 },
-      TransformOutput: { S3OutputPath: '/w/tj-1' },
+      TransformOutput: { S3OutputPath: 'file:///w/tj-1' },
     });
+  });
+
+  test('GIVEN a relative file:// input THEN the description shows it as an absolute file:// URI', () => {
+    const time = new Date('2026-01-01T00:00:00Z');
+    const description = transformDescription({
+      request: {
+        TransformJobName: 'tj',
+        ModelName: 'm',
+        TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file://asset.batch' } }, SplitType: 'Line' },
+        TransformOutput: { S3OutputPath: 's3://x/' },
+        TransformResources: undefined,
+      },
+      jobName: 'tj-1',
+      arn: 'arn:aws:sagemaker:eu-west-1:1:transform-job/tj-1',
+      executionParameters: { maxConcurrentTransforms: 1, multiRecord: true, maxPayloadInMB: 6 },
+      invocationsTimeoutSeconds: 600,
+      invocationsMaxRetries: 3,
+      outputDir: '/w/tj-1',
+      assemblyDir: '/cdk.out',
+      creationTime: time,
+      startTime: time,
+      endTime: time,
+    });
+    expect(description.TransformJobStatus).toBe('Completed');
+    expect(description.TransformInput).toEqual({
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file:///cdk.out/asset.batch' } }, SplitType: 'Line',
+    });
+    expect(description.TransformOutput).toEqual({ S3OutputPath: 'file:///w/tj-1' });
   });
 });

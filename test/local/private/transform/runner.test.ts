@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import * as zlib from 'zlib';
 import type { CreateTransformJobRequest, TransformInput, TransformOutput } from '@aws-sdk/client-sagemaker';
 import { recordIoRecord, tfRecord } from './record-io';
@@ -91,11 +92,12 @@ describe('runTransformJob', () => {
       TransformJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:transform-job/${job.jobName}`,
       TransformJobStatus: 'Completed',
       ModelName: 'model-prefix',
-      TransformOutput: { S3OutputPath: job.outputDir },
+      // Locations as absolute file:// URIs, like the training job's.
+      TransformOutput: { S3OutputPath: pathToFileURL(job.outputDir).href },
       MaxConcurrentTransforms: 1,
       BatchStrategy: 'MultiRecord',
       MaxPayloadInMB: 6,
-      TransformInput: { DataSource: { S3DataSource: { S3Uri: 'file://input' } } },
+      TransformInput: { DataSource: { S3DataSource: { S3Uri: pathToFileURL(path.join(path.dirname(job.outputDir), '..', 'input')).href } } },
     });
     expect(description.TransformEndTime).toEqual(expect.any(String));
   });
