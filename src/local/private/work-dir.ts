@@ -117,8 +117,23 @@ export function localFileUri(p: string): string {
  */
 export function describedUri(uri: string | undefined, baseDir: string): string | undefined {
   if (uri === undefined || !uri.startsWith('file://')) return uri;
+  return localFileUri(fileUriPath(uri, baseDir));
+}
+
+/**
+ * The local path of a `file://` URI of a request: absolute as it is, or
+ * relative to `baseDir` (the cloud assembly), percent-decoded.
+ */
+export function fileUriPath(uri: string, baseDir: string): string {
   const rest = decodeURIComponent(uri.slice('file://'.length));
-  return localFileUri(path.isAbsolute(rest) ? rest : path.resolve(baseDir, rest));
+  return path.isAbsolute(rest) ? rest : path.resolve(baseDir, rest);
+}
+
+/** An `S3DataSource` holder (a channel's or the transform input's `DataSource`) with its `S3Uri` as {@link describedUri} shows it. */
+export function describedDataSource<T extends { S3DataSource?: { S3Uri: string | undefined } }>(
+  dataSource: T | undefined, baseDir: string): T | undefined {
+  const source = dataSource?.S3DataSource;
+  return source ? { ...dataSource, S3DataSource: { ...source, S3Uri: describedUri(source.S3Uri, baseDir) } } : dataSource;
 }
 
 /**

@@ -22,6 +22,7 @@ import type { Channel, CreateTrainingJobRequest } from '@aws-sdk/client-sagemake
 import { channelInputMode } from './config';
 import { LocalModeError } from '../../errors';
 import { BindMount } from '../docker';
+import { fileUriPath } from '../work-dir';
 
 /** A channel ready to mount. */
 export interface ResolvedChannel {
@@ -153,8 +154,7 @@ function planChannel(request: CreateTrainingJobRequest, ch: Channel, assemblyDir
       + 'Local mode cannot read it: use a local asset or an existing bucket for this channel.');
   }
   if (uri.startsWith('file://')) {
-    const rest = decodeURIComponent(uri.slice('file://'.length));
-    const p = path.isAbsolute(rest) ? rest : path.resolve(assemblyDir, rest);
+    const p = fileUriPath(uri, assemblyDir);
     if (!fs.existsSync(p)) {
       throw new LocalModeError(`Channel '${name}' reads from ${uri}, but ${p} does not exist (run 'cdk synth' again to stage the asset).`);
     }

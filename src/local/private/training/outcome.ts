@@ -8,7 +8,7 @@
 import type { CreateTrainingJobRequest, DescribeTrainingJobResponse, MetricData } from '@aws-sdk/client-sagemaker';
 import type { MetricPoint } from './metric-collector';
 import { FAILURE_REASON_LENGTH } from '../../../private/sagemaker-limits';
-import { describedRoleArn, describedUri, localFileUri } from '../work-dir';
+import { describedDataSource, describedRoleArn, describedUri, localFileUri } from '../work-dir';
 
 /** What the containers did. */
 export interface TrainingEnd {
@@ -112,10 +112,7 @@ export function trainingDescription(d: TrainingDescriptionInput): DescribeTraini
     HyperParameters: request.HyperParameters,
     AlgorithmSpecification: { ...spec, TrainingInputMode: spec?.TrainingInputMode ?? 'File', TrainingImage: d.image },
     RoleArn: describedRoleArn(request.RoleArn, d.account),
-    InputDataConfig: request.InputDataConfig?.map((ch) => {
-      const source = ch.DataSource?.S3DataSource;
-      return source ? { ...ch, DataSource: { ...ch.DataSource, S3DataSource: { ...source, S3Uri: describedUri(source.S3Uri, d.assemblyDir) } } } : ch;
-    }),
+    InputDataConfig: request.InputDataConfig?.map((ch) => ({ ...ch, DataSource: describedDataSource(ch.DataSource, d.assemblyDir) })),
     CheckpointConfig: request.CheckpointConfig
       && { ...request.CheckpointConfig, S3Uri: describedUri(request.CheckpointConfig.S3Uri, d.assemblyDir) },
     ResourceConfig: request.ResourceConfig,

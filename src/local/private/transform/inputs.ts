@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { TransformInput } from '@aws-sdk/client-sagemaker';
 import { LocalModeError } from '../../errors';
+import { fileUriPath } from '../work-dir';
 
 /** One input file of a transform job. */
 export interface TransformInputFile {
@@ -40,8 +41,7 @@ export function resolveTransformInputs(input: TransformInput | undefined, assemb
   if (!uri.startsWith('file://')) {
     throw new LocalModeError(`The transform input '${uri}' is not a file://, s3:// or unresolved:// URI.`);
   }
-  const rest = decodeURIComponent(uri.slice('file://'.length));
-  const location = path.isAbsolute(rest) ? rest : path.resolve(assemblyDir, rest);
+  const location = fileUriPath(uri, assemblyDir);
   let stat: fs.Stats;
   try {
     stat = fs.statSync(location);

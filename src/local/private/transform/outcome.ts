@@ -6,7 +6,7 @@
 import type { CreateTransformJobRequest, DescribeTransformJobResponse } from '@aws-sdk/client-sagemaker';
 import type { ExecutionParameters } from './execution-parameters';
 import { FAILURE_REASON_LENGTH } from '../../../private/sagemaker-limits';
-import { describedUri, localFileUri } from '../work-dir';
+import { describedDataSource, localFileUri } from '../work-dir';
 
 /** What became of one input file: a failure reason when it failed. */
 export interface FileOutcome {
@@ -52,7 +52,6 @@ export interface TransformDescriptionInput {
 export function transformDescription(d: TransformDescriptionInput): DescribeTransformJobResponse {
   const { request } = d;
   const input = request.TransformInput;
-  const source = input?.DataSource?.S3DataSource;
   return {
     TransformJobName: d.jobName,
     TransformJobArn: d.arn,
@@ -64,9 +63,7 @@ export function transformDescription(d: TransformDescriptionInput): DescribeTran
     MaxPayloadInMB: d.executionParameters.maxPayloadInMB,
     BatchStrategy: d.executionParameters.multiRecord ? 'MultiRecord' : 'SingleRecord',
     Environment: request.Environment,
-    TransformInput: input && source
-      ? { ...input, DataSource: { ...input.DataSource, S3DataSource: { ...source, S3Uri: describedUri(source.S3Uri, d.assemblyDir) } } }
-      : input,
+    TransformInput: input && { ...input, DataSource: describedDataSource(input.DataSource, d.assemblyDir) },
     TransformOutput: { ...request.TransformOutput, S3OutputPath: localFileUri(d.outputDir) },
     DataCaptureConfig: request.DataCaptureConfig,
     TransformResources: request.TransformResources,
