@@ -43,11 +43,13 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { cleanupRegistry, docker, ensureDockerEngine } from '../src/local/private/docker';
+import { cleanupRegistry, DockerCli } from '../src/local/private/docker';
 import { ServingContainer } from '../src/local/private/serving/serving-container';
 import { runTransformJob } from '../src/local/private/transform/runner';
 
 const IMAGE = 'byoa-test-serving:latest';
+/** The Docker CLI of every call of the benchmark (`$CDK_DOCKER`, else `docker`). */
+const docker = DockerCli.fromEnvironment();
 const FIXTURE_DIR = path.join(__dirname, '..', 'test', 'local', 'fixtures', 'serving');
 const ENV = { FIXTURE_MODE: 'echo', FIXTURE_BIND_HOST: '127.0.0.1' };
 const MB = 1024 * 1024;
@@ -71,8 +73,8 @@ async function main(): Promise<void> {
   const singleRecords = Number(process.argv[2] ?? 20000);
   const concurrency = Number(process.argv[3] ?? 4);
   const rounds = Number(process.argv[4] ?? 7);
-  await ensureDockerEngine();
-  await docker(['build', '--network', 'host', '-q', '-t', IMAGE, FIXTURE_DIR]);
+  await docker.engine();
+  await docker.run(['build', '--network', 'host', '-q', '-t', IMAGE, FIXTURE_DIR]);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-bench-'));
   cleanupRegistry.trackDir(root);
   try {
@@ -132,6 +134,7 @@ function median(measures: Measure[]): Measure {
 async function measureRunner(c: Case, input: string, workDir: string, concurrency: number): Promise<Measure> {
   let finishedAt = 0;
   const result = await runTransformJob({
+    docker,
     request: {
       TransformJobName: 'bench',
       ModelName: 'bench',
@@ -161,7 +164,7 @@ async function measureRunner(c: Case, input: string, workDir: string, concurrenc
 /** A plain keep-alive HTTP client: read the file, cut payloads, POST them, write the answers in order. */
 async function measureDirect(c: Case, input: string, output: string, concurrency: number): Promise<Measure> {
   const serving = await ServingContainer.start({
-    image: IMAGE, environment: { ...ENV, SAGEMAKER_BATCH: 'true' }, namePrefix: 'byoa-bench-direct', startupTimeoutMs: 30_000, stopGraceSeconds: 2,
+    docker, image: IMAGE, environment: { ...ENV, SAGEMAKER_BATCH: 'true' }, namePrefix: 'byoa-bench-direct', startupTimeoutMs: 30_000, stopGraceSeconds: 2,
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const post = (body: Buffer) => new Promise<Buffer>((resolve, reject) => {

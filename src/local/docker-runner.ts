@@ -6,7 +6,7 @@ import { LocalModeError } from './errors';
 import { LocalEndpoint } from './local-endpoint';
 import { ILocalRunObserver, ITransformProgressObserver, LocalJobStatus } from './local-types';
 import { readRunSpec } from './private/cloud-assembly';
-import { cleanupRegistry, ensureDockerEngine, withDockerExecutable } from './private/docker';
+import { cleanupRegistry, DockerCli } from './private/docker';
 import { prepareImage } from './private/image';
 import { uniqueJobName } from './private/job-name';
 import type { ImageSpec, RunSpec } from '../private/run-spec';
@@ -217,6 +217,8 @@ export class DockerRunner {
 
   private readonly spec: RunSpec;
   private readonly options: DockerRunnerOptions;
+  /** The Docker CLI of every docker call of this runner (`dockerExecutable`, else `$CDK_DOCKER`, else `docker`). */
+  private readonly docker: DockerCli;
   /** Prepared images (local references), per role. */
   private readonly images: { training?: string; inference?: string } = {};
 
@@ -226,6 +228,7 @@ export class DockerRunner {
     this.options = options;
     this.pipelinePath = spec.pipeline;
     this.workDir = path.resolve(options.workDir ?? '.byoa');
+    this.docker = DockerCli.of(options.dockerExecutable);
   }
 
   /**
@@ -264,25 +267,22 @@ export class DockerRunner {
    * started (no Docker engine, an input local mode cannot read, ...).
    */
   public async train(options: LocalTrainOptions = {}): Promise<LocalTrainingResult> {
-    return this.withEngine(() => this.trainWithEngine(options));
-  }
-
-  private async trainWithEngine(options: LocalTrainOptions): Promise<LocalTrainingResult> {
     const observer = options.observer ?? this.options.observer;
     this.checkRunsLocally();
-    const engine = await this.engine();
+    await this.docker.engine();
     const image = await this.prepareImage('training', observer);
     observer?.onProgress(`Training ${this.pipelinePath} with ${image}`);
     const jobName = uniqueJobName(this.spec.training.TrainingJobName);
     return this.withScratch(async (scratch) => {
       const { request, codeArchivePath } = await this.scriptModeTraining(jobName, scratch, observer);
-      return this.runTraining(request, jobName, image, engine, observer, codeArchivePath);
+      return this.runTraining(request, jobName, image, observer, codeArchivePath);
     });
   }
 
-  private async runTraining(request: RunSpec['training'], jobName: string, image: string, engine: Awaited<ReturnType<typeof ensureDockerEngine>>,
+  private async runTraining(request: RunSpec['training'], jobName: string, image: string,
     observer: ILocalRunObserver | undefined, codeArchivePath: string | undefined): Promise<LocalTrainingResult> {
     const res = await runTrainingJob({
+      docker: this.docker,
       request,
       jobName,
       codeArchivePath,
@@ -290,7 +290,6 @@ export class DockerRunner {
       assemblyDir: this.assemblyDir,
       workDir: this.workDir,
       ...this.location,
-      engine,
       stopGraceSeconds: (this.options.maxRuntimeGracePeriod ?? Duration.seconds(120)).toMilliseconds() / 1000,
       onLogLine: observer ? (job, host, stream, line) => observer.onLogLine({ jobName: job, host, stream, line }) : undefined,
       onMetric: observer
@@ -320,17 +319,13 @@ export class DockerRunner {
    * input local mode cannot read, a container that never gets healthy).
    */
   public async transform(options: LocalTransformOptions): Promise<LocalTransformResult> {
-    return this.withEngine(() => this.transformWithEngine(options));
-  }
-
-  private async transformWithEngine(options: LocalTransformOptions): Promise<LocalTransformResult> {
     const request = this.spec.transform;
     if (!request) {
       throw new LocalModeError(`Pipeline ${this.pipelinePath} has no batch transform step: add one to the pipeline, or call train()/startEndpoint() only.`);
     }
     const observer = options.observer ?? this.options.observer;
     this.checkRunsLocally();
-    await this.engine();
+    await this.docker.engine();
     const image = await this.prepareImage('inference', observer);
     observer?.onProgress(`Batch transform of ${this.pipelinePath} with ${image}`);
     // Named here, so that the container's first log lines carry the name too.
@@ -338,6 +333,7 @@ export class DockerRunner {
     const res = await this.withScratch(async (scratch) => {
       const serving = await this.scriptModeServing(options.modelArtifact, scratch, observer);
       return runTransformJob({
+        docker: this.docker,
         request,
         jobName,
         model: { ...this.spec.model, PrimaryContainer: { ...this.spec.model.PrimaryContainer, Environment: serving.environment } },
@@ -371,13 +367,9 @@ export class DockerRunner {
    * on the endpoint when done.
    */
   public async startEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
-    return this.withEngine(() => this.startEndpointWithEngine(options));
-  }
-
-  private async startEndpointWithEngine(options: LocalEndpointOptions): Promise<LocalEndpoint> {
     const observer = options.observer ?? this.options.observer;
     this.checkRunsLocally();
-    await this.engine();
+    await this.docker.engine();
     const image = await this.prepareImage('inference', observer);
     const variants = this.spec.endpointConfig?.ProductionVariants ?? [];
     const variant = variants[0];
@@ -392,7 +384,7 @@ export class DockerRunner {
     // The endpoint extracts the archives at start: the scratch folder can go once it runs.
     return this.withScratch(async (scratch) => {
       const serving = await this.scriptModeServing(options.modelArtifact, scratch, observer);
-      return LocalEndpoint.start({
+      return LocalEndpoint._start({
         image,
         environment: serving.environment,
         modelArtifact: serving.modelArtifact,
@@ -403,7 +395,7 @@ export class DockerRunner {
         stopGracePeriod: options.stopGracePeriod,
         logSink: observer ? { writeLine: (line) => observer.onLogLine({ jobName: endpointName, host: 'algo-1', stream: 'stdout', line }) } : undefined,
         logPrefix: '',
-      });
+      }, this.docker);
     });
   }
 
@@ -420,18 +412,6 @@ export class DockerRunner {
   }
 
   /**
-   * Run `fn` with this runner's Docker CLI (`dockerExecutable`), scoped to
-   * the call: it never changes the CLI of other runners or of the process.
-   */
-  private withEngine<T>(fn: () => Promise<T>): Promise<T> {
-    return withDockerExecutable(this.options.dockerExecutable, fn);
-  }
-
-  private async engine() {
-    return ensureDockerEngine();
-  }
-
-  /**
    * Build or pull an image once per runner: the training image, or the
    * model's (`inferenceImage`, else the training image).
    */
@@ -441,6 +421,7 @@ export class DockerRunner {
     if (!this.images[key]) {
       observer?.onProgress(`Preparing the ${key === 'inference' ? 'inference' : 'algorithm'} image (${spec.kind})`);
       this.images[key] = await prepareImage(spec, this.assemblyDir, {
+        docker: this.docker,
         region: this.location.region,
         pull: this.options.pullImages,
         onLine: observer ? (line) => observer.onProgress(line) : undefined,

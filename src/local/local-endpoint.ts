@@ -1,7 +1,7 @@
 import type * as http from 'http';
 import { Duration } from 'aws-cdk-lib';
 import { LocalModeError, ModelError } from './errors';
-import { cleanupRegistry } from './private/docker';
+import { cleanupRegistry, DockerCli } from './private/docker';
 import { MAX_INVOKE_PAYLOAD_BYTES } from '../private/sagemaker-limits';
 import { HttpFailure } from './private/serving/loopback-http';
 import { createModelDir, extractCodeArchive, extractModelArchive } from './private/serving/model-archive';
@@ -121,17 +121,32 @@ export class LocalEndpoint {
   /** The largest request body SageMaker's InvokeEndpoint accepts: 6 MB (6,291,456 bytes). */
   public static readonly MAX_PAYLOAD_BYTES = MAX_INVOKE_PAYLOAD_BYTES;
 
-  /** Starts the container and resolves once `GET /ping` answers 200. */
+  /**
+   * Starts the container and resolves once `GET /ping` answers 200.
+   *
+   * The Docker CLI is `$CDK_DOCKER`, else `docker`.
+   */
   public static async start(props: LocalEndpointProps): Promise<LocalEndpoint> {
+    return LocalEndpoint._start(props, DockerCli.fromEnvironment());
+  }
+
+  /**
+   * {@link start} with the given Docker CLI (a `DockerRunner`'s).
+   * @internal
+   */
+  public static async _start(props: LocalEndpointProps, docker: DockerCli): Promise<LocalEndpoint> {
     const endpointName = props.endpointName ?? 'local-endpoint';
     const prefix = props.logPrefix ?? `[${endpointName}] `;
     const modelDir = props.modelArtifact ? await extractModelArchive(props.modelArtifact) : await createModelDir();
     const dirs = [modelDir];
     let container: ServingContainer;
     try {
-      const codeDir = props.codeArchivePath ? await extractCodeArchive(props.codeArchivePath, { image: props.image }) : undefined;
+      const codeDir = props.codeArchivePath
+        ? await extractCodeArchive(props.codeArchivePath, { containers: { image: props.image, docker } })
+        : undefined;
       if (codeDir) dirs.push(codeDir);
       container = await ServingContainer.start({
+        docker,
         image: props.image,
         environment: props.environment,
         modelDir,

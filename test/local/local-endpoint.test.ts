@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
-import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir } from './fixtures/serving/fixture';
+import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir, testDocker } from './fixtures/serving/fixture';
 import { makeAssembly, trainingRequest } from './local-test-helpers';
 import { DockerRunner } from '../../src/local/docker-runner';
 import { LocalModeError, ModelError } from '../../src/local/errors';
 import { LocalEndpoint } from '../../src/local/local-endpoint';
-import { docker, runProcess } from '../../src/local/private/docker';
+import { runProcess } from '../../src/local/private/docker';
 
 const LABEL = 'byoa.endpoint';
 const base = { FIXTURE_BIND_HOST: '127.0.0.1' };
@@ -73,8 +73,8 @@ describe('LocalEndpoint', () => {
     // GIVEN
     const endpoint = await start({ FIXTURE_MODE: 'model' }, { modelArtifact: modelTarGz, endpointName: 'readonly' });
     // WHEN the serving container tries to write into /opt/ml/model
-    const write = await docker(['exec', endpoint.containerName, 'sh', '-c', 'echo x > /opt/ml/model/weights.txt; touch /opt/ml/model/new'], { check: false });
-    const mounts = JSON.parse((await docker(['inspect', '--format', '{{json .Mounts}}', endpoint.containerName])).stdout);
+    const write = await testDocker.run(['exec', endpoint.containerName, 'sh', '-c', 'echo x > /opt/ml/model/weights.txt; touch /opt/ml/model/new'], { check: false });
+    const mounts = JSON.parse((await testDocker.run(['inspect', '--format', '{{json .Mounts}}', endpoint.containerName])).stdout);
     // THEN it fails with EROFS, the mount is read-only, and the model is unchanged
     expect(write.exitCode).not.toBe(0);
     expect(write.stderr).toMatch(/Read-only file system/);

@@ -23,7 +23,7 @@ import * as path from 'path';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { dockerfileBaseImages, EcrRegistry, ecrRegistryOf } from './base-images';
 import {
-  buildArgs, docker, dockerExecutable, ensureDockerEngine, imageInspectArgs, LineCallback, loginArgs, pullArgs, sortedEntries,
+  buildArgs, DockerCli, imageInspectArgs, LineCallback, loginArgs, pullArgs, sortedEntries,
 } from './docker';
 import { sagemakerImageUri } from '../../image/private/image-uri';
 import type { AssetImageSpec, ImageSpec, RepositoryImageSpec, SageMakerImageSpec } from '../../private/run-spec';
@@ -36,6 +36,8 @@ const UNRESOLVED_PREFIX = 'unresolved://';
 const presentImages = new Set<string>();
 
 export interface PrepareImageOptions {
+  /** The Docker CLI that builds, pulls, logs in and looks for images (the runner's). */
+  readonly docker: DockerCli;
   /** Build/pull output and progress notes, line by line. */
   readonly onLine?: LineCallback;
   /** ECR client factory (tests). @default - new ECRClient({ region }) */
@@ -47,7 +49,7 @@ export interface PrepareImageOptions {
 }
 
 /** Make `spec` available locally and return the image reference to run. */
-export async function prepareImage(spec: ImageSpec, assemblyDir: string, options: PrepareImageOptions = {}): Promise<string> {
+export async function prepareImage(spec: ImageSpec, assemblyDir: string, options: PrepareImageOptions): Promise<string> {
   switch (spec.kind) {
     case 'asset': return buildAssetImage(spec, assemblyDir, options);
     case 'repository': return pullRepositoryImage(spec, options);
@@ -73,15 +75,16 @@ export function assetImageTag(spec: AssetImageSpec): string {
 
 async function buildAssetImage(spec: AssetImageSpec, assemblyDir: string, options: PrepareImageOptions): Promise<string> {
   const tag = assetImageTag(spec);
-  if (await imageExists(tag)) { return tag; }
+  const docker = options.docker;
+  if (await imageExists(docker, tag)) { return tag; }
   const context = buildContext(spec, assemblyDir, options);
   await loginForBaseImages(context, spec, options);
-  const engine = await ensureDockerEngine();
+  const engine = await docker.engine();
   const args = buildArgs({
     tag, context, file: spec.file, platform: spec.platform, target: spec.target, buildArgs: spec.buildArgs, hostNetwork: !engine.hasBridge,
   });
-  await docker(args, { onLine: options.onLine });
-  presentImages.add(presenceKey(tag));
+  await docker.run(args, { onLine: options.onLine });
+  presentImages.add(presenceKey(docker, tag));
   return tag;
 }
 
@@ -109,7 +112,7 @@ async function loginForBaseImages(context: string, spec: AssetImageSpec, options
   const registries = new Map<string, { registry: EcrRegistry; image: string }>();
   for (const image of dockerfileBaseImages(fs.readFileSync(dockerfile, 'utf8'), spec.buildArgs)) {
     const registry = ecrRegistryOf(image);
-    if (registry && !registries.has(registry.host) && !(await imageExists(image))) {
+    if (registry && !registries.has(registry.host) && !(await imageExists(options.docker, image))) {
       registries.set(registry.host, { registry, image });
     }
   }
@@ -126,7 +129,8 @@ async function loginForBaseImages(context: string, spec: AssetImageSpec, options
  */
 async function pullSageMakerImage(spec: SageMakerImageSpec, options: PrepareImageOptions): Promise<string> {
   const uri = localSageMakerImageUri(spec, options.region);
-  if (await imageExists(uri)) { return uri; }
+  const docker = options.docker;
+  if (await imageExists(docker, uri)) { return uri; }
   const registry = ecrRegistryOf(uri);
   const host = registry?.host ?? uri.split('/')[0];
   const missing = (why: string) => new LocalModeError(`Local mode needs SageMaker's image ${uri} on this machine, and it is not there: ${why}. `
@@ -137,11 +141,11 @@ async function pullSageMakerImage(spec: SageMakerImageSpec, options: PrepareImag
   options.onLine?.(`${uri} is not on this machine: pulling it from SageMaker's registry.`, 'stdout');
   try {
     if (registry) { await ecrLogin(registry, options, `to pull ${uri}`); }
-    await docker(pullArgs(uri), { onLine: options.onLine });
+    await docker.run(pullArgs(uri), { onLine: options.onLine });
   } catch (e) {
     throw missing(`pulling it failed (${(e as Error).message.split('\n')[0]})`);
   }
-  presentImages.add(presenceKey(uri));
+  presentImages.add(presenceKey(docker, uri));
   return uri;
 }
 
@@ -168,14 +172,15 @@ async function pullRepositoryImage(spec: RepositoryImageSpec, options: PrepareIm
     throw new LocalModeError('The algorithm image URI is not known at synth time (it is a CloudFormation token), so local mode cannot pull it. '
       + 'Use a concrete repository URI or an image asset.');
   }
-  if (await imageExists(uri)) { return uri; }
+  const docker = options.docker;
+  if (await imageExists(docker, uri)) { return uri; }
   const registry = ecrRegistryOf(uri);
   if (registry) {
     await ecrLogin({ ...registry, region: spec.region ?? registry.region, account: spec.registryId ?? registry.account }, options,
       'to pull the algorithm image', `build the image locally and tag it as ${uri}`);
   }
-  await docker(pullArgs(uri), { onLine: options.onLine });
-  presentImages.add(presenceKey(uri));
+  await docker.run(pullArgs(uri), { onLine: options.onLine });
+  presentImages.add(presenceKey(docker, uri));
   return uri;
 }
 
@@ -184,7 +189,7 @@ async function pullRepositoryImage(spec: RepositoryImageSpec, options: PrepareIm
  * (`registryIds: [account]`: the token is for that registry). `purpose` and
  * `alternative` complete the message when there is no token.
  */
-export async function ecrLogin(ecr: EcrRegistry, options: PrepareImageOptions = {}, purpose = 'to pull the image', alternative?: string): Promise<void> {
+export async function ecrLogin(ecr: EcrRegistry, options: PrepareImageOptions, purpose = 'to pull the image', alternative?: string): Promise<void> {
   const { host: registry, region } = ecr;
   const client = options.ecrClientFactory ? options.ecrClientFactory(region) : new ECRClient({ region });
   let token: string | undefined;
@@ -204,19 +209,19 @@ export async function ecrLogin(ecr: EcrRegistry, options: PrepareImageOptions = 
   const decoded = Buffer.from(token, 'base64').toString('utf8');
   const sep = decoded.indexOf(':');
   if (sep < 0) { throw new LocalModeError(`The ECR authorization token for ${registry} is not of the form user:password.`); }
-  await docker(loginArgs(decoded.slice(0, sep), endpoint ?? `https://${registry}`), { input: decoded.slice(sep + 1) });
+  await options.docker.run(loginArgs(decoded.slice(0, sep), endpoint ?? `https://${registry}`), { input: decoded.slice(sep + 1) });
 }
 
-async function imageExists(ref: string): Promise<boolean> {
-  if (presentImages.has(presenceKey(ref))) { return true; }
-  const res = await docker(imageInspectArgs(ref), { check: false });
-  if (res.exitCode === 0) { presentImages.add(presenceKey(ref)); }
+async function imageExists(docker: DockerCli, ref: string): Promise<boolean> {
+  if (presentImages.has(presenceKey(docker, ref))) { return true; }
+  const res = await docker.run(imageInspectArgs(ref), { check: false });
+  if (res.exitCode === 0) { presentImages.add(presenceKey(docker, ref)); }
   return res.exitCode === 0;
 }
 
 /** Another Docker CLI may talk to another engine. */
-function presenceKey(ref: string): string {
-  return `${dockerExecutable()}\0${ref}`;
+function presenceKey(docker: DockerCli, ref: string): string {
+  return `${docker.executable}\0${ref}`;
 }
 
 /** Forget the cached presence of images (tests that delete images). */

@@ -7,45 +7,40 @@
  * `./ownership.ts`); a folder that still cannot be removed is reported as a
  * warning with its path, never silently left behind.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import { docker, dockerExecutable, withDockerExecutable } from './cli';
+import type { DockerCli } from './cli';
 import { networkRemoveArgs, ownershipRunArgs, removeContainersArgs } from './commands';
 import { needsOwnership, restoreOwnership } from './ownership';
 import { tail } from './process';
 
-/** `docker rm -f` several containers at once; ignores missing ones; never throws. */
-export async function removeContainers(names: string[]): Promise<void> {
+/** `docker rm -f` several containers at once with `docker`; ignores missing ones; never throws. */
+export async function removeContainers(docker: DockerCli, names: string[]): Promise<void> {
   if (names.length === 0) { return; }
-  await docker(removeContainersArgs(names), { check: false }).catch(() => undefined);
+  await docker.run(removeContainersArgs(names), { check: false }).catch(() => undefined);
   for (const n of names) { cleanupRegistry.releaseContainer(n); }
 }
 
-/** How a registered temp folder is removed. */
+/**
+ * How a registered temp folder that containers wrote into is removed: when
+ * removing it fails (files a container wrote as root, and this process is
+ * not root), a throw-away container of `image` run with `docker` gives the
+ * folder back to the invoking user ({@link restoreOwnership}) and the
+ * removal is retried. Without these options there is no retry.
+ */
 export interface TrackDirOptions {
-  /**
-   * An image present locally that containers wrote into this folder with:
-   * when removing the folder fails (files a container wrote as root, and
-   * this process is not root), a throw-away container of it gives the
-   * folder back to the invoking user ({@link restoreOwnership}) and the
-   * removal is retried.
-   * @default - no retry
-   */
-  readonly image?: string;
-}
-
-interface TrackedDir {
-  readonly image?: string;
-  /** The Docker CLI that was current when the folder was registered. */
-  readonly executable: string;
+  /** An image present locally (on `docker`'s engine) that containers wrote into the folder with. */
+  readonly image: string;
+  /** The Docker CLI of those containers. */
+  readonly docker: DockerCli;
 }
 
 /**
  * Everything this process created: containers, networks, temp dirs. Runners
  * register what they create and call {@link CleanupRegistry.cleanup} (or
  * release items) when done; on SIGINT/SIGTERM the handlers remove all that is
- * still registered synchronously and re-raise the signal. Each item
- * remembers the Docker CLI that created it.
+ * still registered synchronously and re-raise the signal. Each container
+ * and network remembers the {@link DockerCli} that created it (so does a
+ * folder registered with an image), and is removed with that CLI.
  */
 export class CleanupRegistry {
   /**
@@ -54,23 +49,25 @@ export class CleanupRegistry {
    */
   public onWarning: (message: string) => void = defaultWarning;
 
-  private readonly containers = new Map<string, string>();
-  private readonly networks = new Map<string, string>();
-  private readonly dirs = new Map<string, TrackedDir>();
+  private readonly containers = new Map<string, DockerCli>();
+  private readonly networks = new Map<string, DockerCli>();
+  private readonly dirs = new Map<string, TrackDirOptions | undefined>();
   private handlersInstalled = false;
 
-  public trackContainer(name: string, executable: string = dockerExecutable()): void {
-    this.containers.set(name, executable);
+  /** A container created with `docker`. */
+  public trackContainer(name: string, docker: DockerCli): void {
+    this.containers.set(name, docker);
     this.installHandlers();
   }
   public releaseContainer(name: string): void { this.containers.delete(name); }
-  public trackNetwork(name: string, executable: string = dockerExecutable()): void {
-    this.networks.set(name, executable);
+  /** A network created with `docker`. */
+  public trackNetwork(name: string, docker: DockerCli): void {
+    this.networks.set(name, docker);
     this.installHandlers();
   }
   public releaseNetwork(name: string): void { this.networks.delete(name); }
-  public trackDir(dir: string, options: TrackDirOptions = {}): void {
-    this.dirs.set(dir, { image: options.image, executable: dockerExecutable() });
+  public trackDir(dir: string, options?: TrackDirOptions): void {
+    this.dirs.set(dir, options);
     this.installHandlers();
   }
   public releaseDir(dir: string): void { this.dirs.delete(dir); }
@@ -88,18 +85,18 @@ export class CleanupRegistry {
     const containers = items ? items.containers ?? [] : [...this.containers.keys()];
     const networks = items ? items.networks ?? [] : [...this.networks.keys()];
     const dirs = items ? items.dirs ?? [] : [...this.dirs.keys()];
-    for (const [exe, names] of groupBy(containers, (c) => this.containers.get(c))) {
-      await withDockerExecutable(exe, () => removeContainers(names));
+    for (const [docker, names] of groupBy(containers, (c) => this.containers.get(c))) {
+      await removeContainers(docker, names);
     }
-    for (const [exe, names] of groupBy(networks, (n) => this.networks.get(n))) {
-      await withDockerExecutable(exe, () => docker(networkRemoveArgs(names), { check: false })).catch(() => undefined);
+    for (const [docker, names] of groupBy(networks, (n) => this.networks.get(n))) {
+      await docker.run(networkRemoveArgs(names), { check: false }).catch(() => undefined);
       names.forEach((n) => this.networks.delete(n));
     }
     for (const d of dirs) {
       const tracked = this.dirs.get(d);
       let error = await rmDir(d);
-      if (error && tracked?.image && needsOwnership()) {
-        const chown = await withDockerExecutable(tracked.executable, () => restoreOwnership([d], tracked.image!));
+      if (error && tracked && needsOwnership()) {
+        const chown = await restoreOwnership(tracked.docker, [d], tracked.image);
         error = await rmDir(d);
         if (error && chown) { error = `${error}; ${chown}`; }
       }
@@ -110,19 +107,19 @@ export class CleanupRegistry {
 
   /** Synchronous variant for signal handlers and `exit`. Never throws. */
   public cleanupSync(): void {
-    for (const [exe, names] of groupBy([...this.containers.keys()], (c) => this.containers.get(c))) {
-      spawnSync(exe ?? dockerExecutable(), removeContainersArgs(names), { stdio: 'ignore' });
+    for (const [docker, names] of groupBy([...this.containers.keys()], (c) => this.containers.get(c))) {
+      docker.runSync(removeContainersArgs(names));
     }
     this.containers.clear();
-    for (const [exe, names] of groupBy([...this.networks.keys()], (n) => this.networks.get(n))) {
-      spawnSync(exe ?? dockerExecutable(), networkRemoveArgs(names), { stdio: 'ignore' });
+    for (const [docker, names] of groupBy([...this.networks.keys()], (n) => this.networks.get(n))) {
+      docker.runSync(networkRemoveArgs(names));
     }
     this.networks.clear();
     for (const [d, tracked] of this.dirs) {
       let error = rmDirSync(d);
-      if (error && tracked.image && needsOwnership()) {
-        const res = spawnSync(tracked.executable, ownershipRunArgs([d], tracked.image, process.getuid!(), process.getgid!()),
-          { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      if (error && tracked && needsOwnership()) {
+        const res = tracked.docker.runSync(ownershipRunArgs([d], tracked.image, process.getuid!(), process.getgid!()),
+          { stdio: ['ignore', 'ignore', 'pipe'] });
         error = rmDirSync(d);
         if (error && res.status !== 0) { error = `${error}; giving it back to uid ${process.getuid!()} failed: ${tail(res.stderr ?? res.error?.message ?? '', 3)}`; }
       }
@@ -184,11 +181,12 @@ function rmDirSync(dir: string): string | undefined {
   }
 }
 
-function groupBy<T>(items: T[], key: (item: T) => string | undefined): Map<string | undefined, T[]> {
-  const groups = new Map<string | undefined, T[]>();
+/** Items grouped by the CLI `key` gives (items without one are not registered: skipped). */
+function groupBy<T>(items: T[], key: (item: T) => DockerCli | undefined): Map<DockerCli, T[]> {
+  const groups = new Map<DockerCli, T[]>();
   for (const item of items) {
     const k = key(item);
-    groups.set(k, [...(groups.get(k) ?? []), item]);
+    if (k) { groups.set(k, [...(groups.get(k) ?? []), item]); }
   }
   return groups;
 }

@@ -1,31 +1,29 @@
 /**
- * Which Docker CLI local mode runs, and whether an engine answers (INTERNAL).
+ * The Docker CLI local mode runs, as an object (INTERNAL).
  *
- * {@link dockerExecutable}: the Docker CLI, detected once and cached;
- * `CDK_DOCKER` (the variable CDK uses) wins over `docker` on the PATH.
- * {@link withDockerExecutable} scopes another CLI to one asynchronous call
- * tree (a `DockerRunner` with its own `dockerExecutable`), without changing
- * it for anybody else; containers, networks and folders remember the CLI
- * that created them. {@link ensureDockerEngine} checks once per CLI that an
- * engine answers (clear {@link LocalModeError} otherwise) and whether it
- * has the DEFAULT `bridge` network (the one `docker run` without
- * `--network` joins and publishes ports from); a user-defined network that
- * merely uses the bridge driver (docker compose's, the SageMaker SDK's
- * `sagemaker-local`) does not count. {@link docker} is `runProcess(dockerExecutable(), ...)`.
+ * A {@link DockerCli} is one executable and everything run with it: every
+ * docker call of a runner goes through {@link DockerCli.run} /
+ * {@link DockerCli.start} (or {@link DockerCli.runSync} on the signal path),
+ * and {@link DockerCli.engine} checks once per object that an engine answers
+ * and whether it has the DEFAULT `bridge` network. There is no process-wide
+ * "current CLI": `DockerRunner` creates one from its `dockerExecutable`
+ * option (else `$CDK_DOCKER`, the variable CDK uses, else `docker`) and
+ * passes it to the runners, image preparation and the container, network,
+ * ownership and cleanup helpers; containers, networks and folders keep the
+ * object that created them. aws-cdk-lib's `DockerImage` has the same shape:
+ * one executable, one spawn helper, the argument lists built elsewhere
+ * (`./commands.ts` here).
+ *
+ * On the default bridge: a user-defined network that merely uses the bridge
+ * driver (docker compose's, the SageMaker SDK's `sagemaker-local`) does not
+ * count, see {@link isUsableDefaultBridge}.
  */
-import { AsyncLocalStorage } from 'async_hooks';
+import { spawnSync, SpawnSyncOptionsWithStringEncoding, SpawnSyncReturns } from 'child_process';
 import { defaultBridgeInspectArgs, engineVersionArgs } from './commands';
-import { ProcessOptions, ProcessResult, runProcess, tail } from './process';
+import { ProcessOptions, ProcessResult, RunningProcess, runProcess, startProcess, tail } from './process';
 import { LocalModeError } from '../../errors';
 
-let executableOverride: string | undefined;
-let cachedExecutable: string | undefined;
-/** Engine checks, per executable. */
-const enginePromises = new Map<string, Promise<DockerEngineInfo>>();
-/** The executable of the current asynchronous call tree (see {@link withDockerExecutable}). */
-const executableScope = new AsyncLocalStorage<string>();
-
-/** What {@link ensureDockerEngine} found out about the engine. */
+/** What {@link DockerCli.engine} found out about the engine. */
 export interface DockerEngineInfo {
   readonly executable: string;
   readonly serverVersion: string;
@@ -38,73 +36,76 @@ export interface DockerEngineInfo {
   readonly hasBridge: boolean;
 }
 
-/**
- * The Docker CLI to run: the one scoped with {@link withDockerExecutable} for
- * the current call tree, else the override set with
- * {@link setDockerExecutable}, else `$CDK_DOCKER`, else `docker`. Cached
- * after the first call.
- */
-export function dockerExecutable(): string {
-  const scoped = executableScope.getStore();
-  if (scoped) { return scoped; }
-  if (executableOverride) { return executableOverride; }
-  if (!cachedExecutable) {
-    cachedExecutable = process.env.CDK_DOCKER?.trim() || 'docker';
+/** One Docker-compatible CLI, and the engine it talks to. */
+export class DockerCli {
+  /**
+   * The CLI named by `$CDK_DOCKER` in `env` (trimmed), else `docker`. Read
+   * when called, as CDK does.
+   */
+  public static fromEnvironment(env: NodeJS.ProcessEnv = process.env): DockerCli {
+    return new DockerCli(env.CDK_DOCKER?.trim() || 'docker');
   }
-  return cachedExecutable;
-}
 
-/**
- * Run `fn` with `executable` as the Docker CLI of every docker call it makes
- * (and of everything it starts asynchronously), leaving it unchanged for
- * the rest of the process. `undefined` runs `fn` with the current CLI.
- */
-export function withDockerExecutable<T>(executable: string | undefined, fn: () => Promise<T>): Promise<T> {
-  return executable ? executableScope.run(executable, fn) : fn();
-}
-
-/**
- * Override the Docker CLI for the whole process, or reset to the default
- * detection with `undefined`. Clears the engine cache. Prefer
- * {@link withDockerExecutable}, which does not leak into other callers.
- */
-export function setDockerExecutable(executable: string | undefined): void {
-  if (executable !== executableOverride || executable === undefined) {
-    executableOverride = executable;
-    cachedExecutable = undefined;
-    enginePromises.clear();
+  /** `executable` when given (a runner's `dockerExecutable`), else {@link fromEnvironment}. */
+  public static of(executable: string | undefined): DockerCli {
+    return executable?.trim() ? new DockerCli(executable.trim()) : DockerCli.fromEnvironment();
   }
-}
 
-/**
- * Check once per process (per executable) that a Docker engine answers, and
- * whether it has a bridge network. Throws a {@link LocalModeError} that says
- * what to do when the CLI is missing or no engine answers.
- */
-export function ensureDockerEngine(): Promise<DockerEngineInfo> {
-  const exe = dockerExecutable();
-  let enginePromise = enginePromises.get(exe);
-  if (!enginePromise) {
-    enginePromise = (async () => {
-      let version: ProcessResult;
-      try {
-        version = await runProcess(exe, engineVersionArgs(), { check: false });
-      } catch (e) {
-        throw new LocalModeError(`Local mode needs Docker, but the Docker CLI '${exe}' could not be started (${(e as Error).message}). `
-          + 'Install Docker, or set CDK_DOCKER to the path of a Docker-compatible CLI.');
-      }
-      if (version.exitCode !== 0 || !version.stdout.trim()) {
-        throw new LocalModeError(`Local mode needs a running Docker engine, but '${exe} version' got no answer from the server `
-          + `(exit code ${version.exitCode}): ${tail(version.stderr, 5) || 'no output'}. Start the Docker daemon and try again.`);
-      }
-      const bridge = await runProcess(exe, defaultBridgeInspectArgs(), { check: false });
-      const hasBridge = bridge.exitCode === 0 && isUsableDefaultBridge(bridge.stdout);
-      return { executable: exe, serverVersion: version.stdout.trim(), hasBridge };
-    })();
-    enginePromises.set(exe, enginePromise);
-    enginePromise.catch(() => { enginePromises.delete(exe); });
+  /** The engine check of this CLI, once it was asked for. */
+  private enginePromise: Promise<DockerEngineInfo> | undefined;
+
+  /** @param executable the CLI's name (looked up on the PATH) or path */
+  constructor(public readonly executable: string) {
+    if (!executable) { throw new LocalModeError('The Docker CLI needs an executable (a name on the PATH or a path).'); }
   }
-  return enginePromise;
+
+  /** Run `docker ARGS` to completion (see `runProcess`: throws a `CommandError` on a non-zero exit unless `check: false`). */
+  public run(args: string[], options: ProcessOptions = {}): Promise<ProcessResult> {
+    return runProcess(this.executable, args, options);
+  }
+
+  /** Start `docker ARGS` (see `startProcess`). */
+  public start(args: string[], options: ProcessOptions = {}): RunningProcess {
+    return startProcess(this.executable, args, options);
+  }
+
+  /** `docker ARGS`, synchronously: for signal handlers and `exit`, where nothing asynchronous runs. Never throws. */
+  public runSync(args: string[], options: Omit<SpawnSyncOptionsWithStringEncoding, 'encoding'> = { stdio: 'ignore' }): SpawnSyncReturns<string> {
+    return spawnSync(this.executable, args, { ...options, encoding: 'utf8' });
+  }
+
+  /**
+   * Check, once for this object, that an engine answers, and whether it has
+   * the default bridge network. Throws a {@link LocalModeError} that says
+   * what to do when the CLI is missing or no engine answers (and checks
+   * again at the next call).
+   */
+  public engine(): Promise<DockerEngineInfo> {
+    if (!this.enginePromise) {
+      const checking = this.checkEngine();
+      this.enginePromise = checking;
+      checking.catch(() => { if (this.enginePromise === checking) { this.enginePromise = undefined; } });
+    }
+    return this.enginePromise;
+  }
+
+  private async checkEngine(): Promise<DockerEngineInfo> {
+    const exe = this.executable;
+    let version: ProcessResult;
+    try {
+      version = await this.run(engineVersionArgs(), { check: false });
+    } catch (e) {
+      throw new LocalModeError(`Local mode needs Docker, but the Docker CLI '${exe}' could not be started (${(e as Error).message}). `
+        + 'Install Docker, or set CDK_DOCKER to the path of a Docker-compatible CLI.');
+    }
+    if (version.exitCode !== 0 || !version.stdout.trim()) {
+      throw new LocalModeError(`Local mode needs a running Docker engine, but '${exe} version' got no answer from the server `
+        + `(exit code ${version.exitCode}): ${tail(version.stderr, 5) || 'no output'}. Start the Docker daemon and try again.`);
+    }
+    const bridge = await this.run(defaultBridgeInspectArgs(), { check: false });
+    const hasBridge = bridge.exitCode === 0 && isUsableDefaultBridge(bridge.stdout);
+    return { executable: exe, serverVersion: version.stdout.trim(), hasBridge };
+  }
 }
 
 /**
@@ -114,9 +115,4 @@ export function ensureDockerEngine(): Promise<DockerEngineInfo> {
 export function isUsableDefaultBridge(inspectOutput: string): boolean {
   const [driver, subnets] = inspectOutput.trim().split('|');
   return driver === 'bridge' && /\d+\.\d+\.\d+\.\d+\/\d+/.test(subnets ?? '');
-}
-
-/** `runProcess(dockerExecutable(), args, options)`. */
-export function docker(args: string[], options: ProcessOptions = {}): Promise<ProcessResult> {
-  return runProcess(dockerExecutable(), args, options);
 }

@@ -10,11 +10,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cleanupRegistry, removeContainers } from './cleanup';
-import { docker, dockerExecutable, withDockerExecutable } from './cli';
+import type { DockerCli } from './cli';
 import {
   buildRunArgs, ContainerRunOptions, envFileEntries, envFilePath, followLogsArgs, stopContainersArgs, waitArgs,
 } from './commands';
-import { CommandError, LineCallback, RunningProcess, runProcess, startProcess, tail } from './process';
+import { CommandError, LineCallback, RunningProcess, tail } from './process';
 import { LocalModeError } from '../../errors';
 
 /**
@@ -79,7 +79,7 @@ export interface RunningContainer {
 }
 
 /**
- * `docker run` in the foreground: one process that creates and starts the
+ * `docker run` in the foreground with `docker`: one process that creates and starts the
  * container, streams its stdout/stderr to `onLine` and exits with the
  * container's exit code. Use `autoRemove: true` to have the container removed
  * by the same call. The container name is registered in
@@ -88,16 +88,15 @@ export interface RunningContainer {
  * Exit code 125 with a `docker:` message on stderr means docker could not
  * run the container: `exited` then rejects with a {@link CommandError}.
  */
-export function runContainer(options: ContainerRunOptions, onLine?: LineCallback): RunningContainer {
+export function runContainer(docker: DockerCli, options: ContainerRunOptions, onLine?: LineCallback): RunningContainer {
   if (!options.name) { throw new LocalModeError('runContainer needs a container name (for cleanup).'); }
   if (options.detach) { throw new LocalModeError('runContainer runs in the foreground: use startDetachedContainer for detach.'); }
   const name = options.name;
-  const exe = dockerExecutable();
-  cleanupRegistry.trackContainer(name, exe);
+  cleanupRegistry.trackContainer(name, docker);
   const envFile = withEnvFile(options);
   let proc: RunningProcess;
   try {
-    proc = startProcess(exe, buildRunArgs(envFile.options), { onLine, check: false });
+    proc = docker.start(buildRunArgs(envFile.options), { onLine, check: false });
   } catch (e) {
     envFile.done();
     throw e;
@@ -109,60 +108,55 @@ export function runContainer(options: ContainerRunOptions, onLine?: LineCallback
     }
     return res.exitCode;
   });
-  return containerHandle(name, exited, exe);
+  return containerHandle(docker, name, exited);
 }
 
 /**
- * `docker run -d`, then `docker logs -f` streaming to `onLine` and
+ * `docker run -d` with `docker`, then `docker logs -f` streaming to `onLine` and
  * `docker wait` for the exit code. Resolves once the container is started.
  * The env-file is deleted as soon as `docker run -d` returns.
  */
-export async function startDetachedContainer(options: ContainerRunOptions, onLine?: LineCallback): Promise<RunningContainer> {
+export async function startDetachedContainer(docker: DockerCli, options: ContainerRunOptions, onLine?: LineCallback): Promise<RunningContainer> {
   if (!options.name) { throw new LocalModeError('startDetachedContainer needs a container name (for cleanup).'); }
   const name = options.name;
-  const exe = dockerExecutable();
-  cleanupRegistry.trackContainer(name, exe);
+  cleanupRegistry.trackContainer(name, docker);
   const envFile = withEnvFile({ ...options, detach: true });
   try {
-    await runProcess(exe, buildRunArgs(envFile.options));
+    await docker.run(buildRunArgs(envFile.options));
   } finally {
     envFile.done();
   }
   const logs = onLine
-    ? startProcess(exe, followLogsArgs(name), { onLine, check: false }).result
+    ? docker.start(followLogsArgs(name), { onLine, check: false }).result
     : Promise.resolve(undefined);
   const exited = (async () => {
-    const waited = await runProcess(exe, waitArgs(name), { check: false });
+    const waited = await docker.run(waitArgs(name), { check: false });
     await logs;
     const code = parseInt(waited.stdout.trim(), 10);
     if (waited.exitCode !== 0 || isNaN(code)) {
       if (options.autoRemove) { return -1; } // removed before `docker wait` attached
-      throw new CommandError(`${exe} wait ${name}`, waited.exitCode, tail(waited.stderr, 10));
+      throw new CommandError(`${docker.executable} wait ${name}`, waited.exitCode, tail(waited.stderr, 10));
     }
     if (options.autoRemove) { cleanupRegistry.releaseContainer(name); }
     return code;
   })();
-  return containerHandle(name, exited, exe);
+  return containerHandle(docker, name, exited);
 }
 
 /** Stop/remove use the CLI that started the container, whoever calls them later. */
-function containerHandle(name: string, exited: Promise<number>, exe: string): RunningContainer {
+function containerHandle(docker: DockerCli, name: string, exited: Promise<number>): RunningContainer {
   exited.catch(() => { /* handled by whoever awaits */ });
   return {
     name,
     exited,
-    stop: async (stopGraceSeconds: number) => {
-      await withDockerExecutable(exe, () => stopContainers([name], stopGraceSeconds));
-    },
-    remove: async () => {
-      await withDockerExecutable(exe, () => removeContainers([name]));
-    },
+    stop: (stopGraceSeconds: number) => stopContainers(docker, [name], stopGraceSeconds),
+    remove: () => removeContainers(docker, [name]),
   };
 }
 
 
-/** Stop several containers at once (SIGTERM, SIGKILL after `stopGraceSeconds`); never throws. */
-export async function stopContainers(names: string[], stopGraceSeconds: number): Promise<void> {
+/** Stop several containers of `docker` at once (SIGTERM, SIGKILL after `stopGraceSeconds`); never throws. */
+export async function stopContainers(docker: DockerCli, names: string[], stopGraceSeconds: number): Promise<void> {
   if (names.length === 0) { return; }
-  await docker(stopContainersArgs(names, stopGraceSeconds), { check: false }).catch(() => undefined);
+  await docker.run(stopContainersArgs(names, stopGraceSeconds), { check: false }).catch(() => undefined);
 }

@@ -3,7 +3,8 @@
  * real-time endpoint), INTERNAL. One concern per module:
  *
  * - `process.ts`: the ONE process helper and `CommandError`;
- * - `cli.ts`: which Docker CLI, and whether an engine answers;
+ * - `cli.ts`: `DockerCli`, the CLI object every docker call goes through (which
+ *   executable, and whether an engine answers), passed explicitly;
  * - `commands.ts`: EVERY docker argument list;
  * - `container.ts`: foreground and detached containers;
  * - `cleanup.ts`: what this process created, removed on every path;

@@ -9,7 +9,7 @@
  */
 import * as net from 'net';
 import { cleanupRegistry } from './cleanup';
-import { DockerEngineInfo, docker } from './cli';
+import type { DockerCli, DockerEngineInfo } from './cli';
 import { networkCreateArgs } from './commands';
 import { LocalModeError } from '../../errors';
 
@@ -36,8 +36,8 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** `docker network create NAME` with this process's labels, registered for cleanup first. */
-export async function createNetwork(name: string): Promise<void> {
-  cleanupRegistry.trackNetwork(name);
-  await docker(networkCreateArgs(name));
+/** `docker network create NAME` with `docker` and this process's labels, registered for cleanup first. */
+export async function createNetwork(docker: DockerCli, name: string): Promise<void> {
+  cleanupRegistry.trackNetwork(name, docker);
+  await docker.run(networkCreateArgs(name));
 }

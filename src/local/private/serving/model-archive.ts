@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LocalModeError } from '../../errors';
-import { cleanupRegistry, runProcess } from '../docker';
+import { cleanupRegistry, DockerCli, runProcess } from '../docker';
 
 /** What an archive is, for messages and temp folder names. */
 interface ArchiveKind {
@@ -41,9 +41,10 @@ export interface CodeFolderOptions {
   readonly into?: string;
   /**
    * The image of the containers that will write into the temp folder (as
-   * root): its removal may need it (see `TrackDirOptions.image`).
+   * root), and their Docker CLI: its removal may need them (see `TrackDirOptions`).
+   * @default - the folder is removed without their help
    */
-  readonly image?: string;
+  readonly containers?: { readonly image: string; readonly docker: DockerCli };
 }
 
 /**
@@ -52,7 +53,7 @@ export interface CodeFolderOptions {
  */
 export async function extractCodeArchive(archivePath: string, options: CodeFolderOptions = {}): Promise<string> {
   await checkArchive(archivePath, CODE_ARCHIVE);
-  const target = options.into ?? await createTempDir(`byoa-code-${process.pid}-`, options.image);
+  const target = options.into ?? await createTempDir(`byoa-code-${process.pid}-`, options.containers);
   return extractInto(archivePath, target, CODE_ARCHIVE);
 }
 
@@ -81,9 +82,9 @@ export async function createModelDir(): Promise<string> {
   return createTempDir(modelDirPrefix());
 }
 
-async function createTempDir(prefix: string, image?: string): Promise<string> {
+async function createTempDir(prefix: string, containers?: { readonly image: string; readonly docker: DockerCli }): Promise<string> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
-  cleanupRegistry.trackDir(dir, { image });
+  cleanupRegistry.trackDir(dir, containers);
   await fs.promises.chmod(dir, 0o755);
   return dir;
 }

@@ -27,7 +27,7 @@ import * as net from 'net';
 import { setTimeout as sleep } from 'timers/promises';
 import { LocalModeError } from '../../errors';
 import {
-  BindMount, cleanupRegistry, containerStateArgs, ContainerRunOptions, docker, ensureDockerEngine, freeLoopbackPort, networkModeFor,
+  BindMount, cleanupRegistry, containerStateArgs, ContainerRunOptions, DockerCli, freeLoopbackPort, networkModeFor,
   publishedPortArgs, RunningContainer, SIGKILL_EXIT_CODE, sigtermIgnoredNote, startDetachedContainer,
 } from '../docker';
 import { CODE_MOUNT_PATH } from '../script-mode';
@@ -44,6 +44,8 @@ const LOG_TAIL_LINES = 40;
 const EXIT_CODE_WAIT_MS = 2000;
 
 export interface ServingContainerOptions {
+  /** The Docker CLI that runs, inspects, stops and removes the container. */
+  readonly docker: DockerCli;
   readonly image: string;
   /** Container environment (the model's, plus batch settings). */
   readonly environment?: { [key: string]: string };
@@ -84,7 +86,8 @@ export class ServingContainer {
    * container is stopped and removed before the error is thrown.
    */
   public static async start(options: ServingContainerOptions): Promise<ServingContainer> {
-    const engine = await ensureDockerEngine();
+    const docker = options.docker;
+    const engine = await docker.engine();
     const network = networkModeFor(engine, false);
     const hostNetwork = network === 'host';
     // With host networking the container shares the host's ports. While
@@ -124,8 +127,8 @@ export class ServingContainer {
     let container: RunningContainer;
     let port: number;
     try {
-      container = await startDetachedContainer(runOptions, onLine);
-      port = placement ? placement.claim.port : await publishedLoopbackPort(name);
+      container = await startDetachedContainer(docker, runOptions, onLine);
+      port = placement ? placement.claim.port : await publishedLoopbackPort(docker, name);
     } catch (e) {
       await cleanupRegistry.cleanup({ containers: [name] });
       placement?.claim.release();
@@ -224,7 +227,7 @@ export class ServingContainer {
 
   /** The container's main pid, while it runs (`docker inspect`); undefined when it is not running. */
   private async mainPid(): Promise<number | undefined> {
-    const res = await docker(containerStateArgs(this.name), { check: false });
+    const res = await this.options.docker.run(containerStateArgs(this.name), { check: false });
     const [pid, running] = res.stdout.trim().split(' ');
     return res.exitCode === 0 && running === 'true' && Number(pid) > 0 ? Number(pid) : undefined;
   }
@@ -343,8 +346,8 @@ async function claimHostPort(): Promise<HostPortPlacement> {
 }
 
 /** The loopback port the engine published container port 8080 on (`docker port`). */
-async function publishedLoopbackPort(name: string): Promise<number> {
-  const res = await docker(publishedPortArgs(name, SAGEMAKER_SERVING_PORT), { check: false });
+async function publishedLoopbackPort(docker: DockerCli, name: string): Promise<number> {
+  const res = await docker.run(publishedPortArgs(name, SAGEMAKER_SERVING_PORT), { check: false });
   const m = /^127\.0\.0\.1:(\d+)$/m.exec(res.stdout);
   if (res.exitCode !== 0 || !m) {
     throw new LocalModeError(`the engine has a default bridge network, but did not publish container port ${SAGEMAKER_SERVING_PORT} `

@@ -37,7 +37,7 @@ import { Deadline, startDeadline } from '../deadline';
 import { resolveChannels } from './inputs';
 import { DEFAULT_MAX_RUNTIME_SECONDS } from '../../../private/sagemaker-limits';
 import {
-  BindMount, cleanupRegistry, createNetwork, DockerEngineInfo, networkModeFor, OutputStream,
+  BindMount, cleanupRegistry, createNetwork, DockerCli, networkModeFor, OutputStream,
   removeContainers, restoreOwnership, runContainer, RunningContainer, SIGKILL_EXIT_CODE, sigtermIgnoredNote, stopContainers,
 } from '../docker';
 import { CODE_MOUNT_PATH } from '../script-mode';
@@ -53,7 +53,8 @@ export interface TrainingRunOptions {
   readonly workDir: string;
   readonly region: string;
   readonly account: string;
-  readonly engine: DockerEngineInfo;
+  /** The Docker CLI of the job's containers and network. */
+  readonly docker: DockerCli;
   /** Seconds between SIGTERM and SIGKILL when stopping. */
   readonly stopGraceSeconds: number;
   /** Every log line of every host. */
@@ -100,7 +101,8 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
   createJobFolder(paths.jobDir);
   fs.mkdirSync(outputDir);
   // A folder the containers write into as root: removing it may need the image (see CleanupRegistry).
-  cleanupRegistry.trackDir(scratch, { image: options.image });
+  const docker = options.docker;
+  cleanupRegistry.trackDir(scratch, { image: options.image, docker });
   const containers: RunningContainer[] = [];
   let network: string | undefined;
   let deadline: Deadline | undefined;
@@ -108,7 +110,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
   const giveBackScratch = async () => {
     if (ownershipRestored || containers.length === 0) { return; }
     ownershipRestored = true;
-    const problem = await restoreOwnership([scratch], options.image);
+    const problem = await restoreOwnership(docker, [scratch], options.image);
     if (problem) { options.onProgress?.(`Warning: ${problem}`); }
   };
   try {
@@ -134,10 +136,10 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     };
 
     const isolated = request.EnableNetworkIsolation === true;
-    let networkMode = networkModeFor(options.engine, isolated);
+    let networkMode = networkModeFor(await docker.engine(), isolated);
     if (networkMode === 'bridge' && hosts.length > 1) {
       network = `byoa-${jobName}`.slice(0, 63);
-      await createNetwork(network);
+      await createNetwork(docker, network);
       networkMode = network;
     }
     const addHosts = networkMode === 'host' || networkMode === 'none'
@@ -172,7 +174,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
         fs.mkdirSync(dir);
         mounts.push({ hostPath: dir, containerPath: checkpointPath });
       }
-      const c = runContainer({
+      const c = runContainer(docker, {
         image: options.image,
         name: names[i],
         autoRemove: true,
@@ -195,7 +197,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
       c.exited.then((code) => {
         if (code !== 0 && !firstFailure) {
           firstFailure = { host: i, code };
-          if (hosts.length > 1) { void stopContainers(names.filter((_, j) => j !== i), options.stopGraceSeconds); }
+          if (hosts.length > 1) { void stopContainers(docker, names.filter((_, j) => j !== i), options.stopGraceSeconds); }
         }
       }, () => undefined);
     });
@@ -204,7 +206,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     // MaxRuntimeInSeconds may exceed setTimeout's limit (2^31-1 ms): see ../deadline.ts.
     deadline = startDeadline(maxRuntime * 1000, () => {
       timedOut = true;
-      void stopContainers(names, options.stopGraceSeconds);
+      void stopContainers(docker, names, options.stopGraceSeconds);
     });
 
     const settled = await Promise.allSettled(containers.map((c) => c.exited));
@@ -280,7 +282,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     // Containers run with --rm; anything still registered (an error, an
     // interrupted start) is removed here.
     const leftover = containers.map((c) => c.name).filter((n) => cleanupRegistry.pending().containers.includes(n));
-    if (leftover.length) { await removeContainers(leftover); }
+    if (leftover.length) { await removeContainers(docker, leftover); }
     // On every path (also a docker error): what the containers wrote is given back before the scratch folder is removed.
     await giveBackScratch();
     await cleanupRegistry.cleanup({ networks: network ? [network] : [], dirs: [scratch] });

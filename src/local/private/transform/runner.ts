@@ -31,7 +31,7 @@ import { createPayloadFeed } from './payload-feed';
 import { createSplitter } from './splitters';
 import { LocalModeError } from '../../errors';
 import { TransformProgress } from '../../local-types';
-import { cleanupRegistry } from '../docker';
+import { cleanupRegistry, DockerCli } from '../docker';
 import { uniqueJobName } from '../job-name';
 import { HttpAnswer, HttpFailure } from '../serving/loopback-http';
 import { createModelDir, extractCodeArchive, extractModelArchive } from '../serving/model-archive';
@@ -53,6 +53,8 @@ const PROGRESS_INTERVAL_MS = 200;
 export const DEFAULT_TRANSFORM_STOP_GRACE_SECONDS = 3;
 
 export interface TransformRunOptions {
+  /** The Docker CLI of the serving container. */
+  readonly docker: DockerCli;
   readonly request: CreateTransformJobRequest;
   /** The CreateModel request of the model the job uses (its PrimaryContainer's Environment is passed). */
   readonly model: CreateModelInput;
@@ -185,7 +187,9 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
   const modelDir = options.modelArtifact ? await extractModelArchive(options.modelArtifact) : await createModelDir();
   let codeDir: string | undefined;
   try {
-    codeDir = options.codeArchivePath ? await extractCodeArchive(options.codeArchivePath, { image: options.image }) : undefined;
+    codeDir = options.codeArchivePath
+      ? await extractCodeArchive(options.codeArchivePath, { containers: { image: options.image, docker: options.docker } })
+      : undefined;
   } catch (e) {
     await cleanupRegistry.cleanup({ dirs: [modelDir] });
     throw e;
@@ -195,6 +199,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
   try {
     try {
       serving = await ServingContainer.start({
+        docker: options.docker,
         image: options.image,
         environment,
         modelDir,

@@ -2,16 +2,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  buildRunArgs, CleanupRegistry, CommandError, dockerExecutable, ensureDockerEngine, envFileEntries, freeLoopbackPort, OutputLineSplitter,
-  ownershipRunArgs, restoreOwnership, runContainer, runProcess, setDockerExecutable, startDetachedContainer, cleanupRegistry,
-  withDockerExecutable,
+  buildRunArgs, CleanupRegistry, CommandError, DockerCli, envFileEntries, freeLoopbackPort, OutputLineSplitter,
+  ownershipRunArgs, restoreOwnership, runContainer, runProcess, startDetachedContainer, cleanupRegistry,
 } from '../../../../src/local/private/docker';
 import { requireDocker } from '../../local-test-helpers';
 
 /** The label local mode puts on every container of this process. */
 const PID = `byoa.pid=${process.pid}`;
-
-afterEach(() => setDockerExecutable(undefined));
 
 /** The real modules (not the import wrappers), so their functions can be spied on as the code under test calls them. */
 const realFs = jest.requireActual<typeof import('fs')>('fs');
@@ -108,7 +105,7 @@ describe('file ownership and temp-folder removal (as a non-root user; the docker
     const written = path.join(dir, 'scratch');
     fs.mkdirSync(written);
     // WHEN
-    const problem = await withDockerExecutable(fake, () => restoreOwnership([written, path.join(dir, 'gone')], 'algo:1'));
+    const problem = await restoreOwnership(new DockerCli(fake), [written, path.join(dir, 'gone')], 'algo:1');
     // THEN one docker run with exactly these arguments (the missing folder is skipped)
     expect(problem).toBeUndefined();
     expect(fakeCalls()).toEqual([[
@@ -120,7 +117,7 @@ describe('file ownership and temp-folder removal (as a non-root user; the docker
 
   test('restoreOwnership is a no-op as root', async () => {
     jest.spyOn(process, 'getuid').mockReturnValue(0);
-    await withDockerExecutable(fake, () => restoreOwnership([dir], 'algo:1'));
+    await restoreOwnership(new DockerCli(fake), [dir], 'algo:1');
     expect(fakeCalls()).toEqual([]);
   });
 
@@ -128,12 +125,12 @@ describe('file ownership and temp-folder removal (as a non-root user; the docker
     // GIVEN a registered folder whose first removal fails as with root-owned files
     const scratch = path.join(dir, 'job-scratch');
     fs.mkdirSync(path.join(scratch, 'model'), { recursive: true });
-    await withDockerExecutable(fake, async () => registry.trackDir(scratch, { image: 'algo:1' }));
+    registry.trackDir(scratch, { image: 'algo:1', docker: new DockerCli(fake) });
     const realRm = fs.promises.rm;
     const rm = jest.spyOn(fs.promises, 'rm').mockImplementationOnce(async () => {
       throw Object.assign(new Error(`EACCES: permission denied, unlink '${scratch}/model/x'`), { code: 'EACCES' });
     }).mockImplementation(realRm);
-    // WHEN (from another scope: the folder remembers its CLI)
+    // WHEN (the folder remembers the CLI it was registered with)
     await registry.cleanup({ dirs: [scratch] });
     // THEN chown ran through the fake CLI, the retry removed the folder, no warning
     expect(rm).toHaveBeenCalledTimes(2);
@@ -146,7 +143,7 @@ describe('file ownership and temp-folder removal (as a non-root user; the docker
   test('cleanup: a folder that still cannot be removed is a warning naming the path, never silent', async () => {
     const scratch = path.join(dir, 'stuck');
     fs.mkdirSync(scratch);
-    await withDockerExecutable(fake, async () => registry.trackDir(scratch, { image: 'algo:1' }));
+    registry.trackDir(scratch, { image: 'algo:1', docker: new DockerCli(fake) });
     jest.spyOn(fs.promises, 'rm').mockRejectedValue(new Error('EACCES: permission denied'));
     await registry.cleanup({ dirs: [scratch] });
     expect(fakeCalls()).toHaveLength(1);
@@ -161,9 +158,7 @@ describe('file ownership and temp-folder removal (as a non-root user; the docker
     fs.mkdirSync(scratch);
     const syncRegistry = new CleanupRegistry();
     syncRegistry.onWarning = (m) => warnings.push(m);
-    setDockerExecutable(fake);
-    syncRegistry.trackDir(scratch, { image: 'algo:1' });
-    setDockerExecutable(undefined);
+    syncRegistry.trackDir(scratch, { image: 'algo:1', docker: new DockerCli(fake) });
     const realRmSync = realFs.rmSync;
     const spawned = jest.spyOn(realChildProcess, 'spawnSync');
     const rmSync = jest.spyOn(realFs, 'rmSync').mockImplementationOnce(() => {
@@ -222,28 +217,13 @@ describe('process helper', () => {
 });
 
 describe('engine detection', () => {
-  test('honours CDK_DOCKER', () => {
-    const saved = process.env.CDK_DOCKER;
-    process.env.CDK_DOCKER = '/opt/podman/bin/podman';
-    setDockerExecutable(undefined);
-    try {
-      expect(dockerExecutable()).toBe('/opt/podman/bin/podman');
-    } finally {
-      if (saved === undefined) { delete process.env.CDK_DOCKER; } else { process.env.CDK_DOCKER = saved; }
-      setDockerExecutable(undefined);
-    }
-    expect(dockerExecutable()).toBe(saved || 'docker');
-  });
-
   test('a CLI whose engine does not answer gives a clear error', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-test-fakedocker-'));
     const fake = path.join(dir, 'docker');
     fs.writeFileSync(fake, '#!/bin/sh\necho "Cannot connect to the Docker daemon at unix:///var/run/docker.sock." >&2\nexit 1\n', { mode: 0o755 });
     try {
-      setDockerExecutable(fake);
-      await expect(ensureDockerEngine()).rejects.toThrow(/needs a running Docker engine.*Cannot connect to the Docker daemon/s);
-      setDockerExecutable('/no/such/docker');
-      await expect(ensureDockerEngine()).rejects.toThrow(/Docker CLI '\/no\/such\/docker' could not be started.*CDK_DOCKER/s);
+      await expect(new DockerCli(fake).engine()).rejects.toThrow(/needs a running Docker engine.*Cannot connect to the Docker daemon/s);
+      await expect(new DockerCli('/no/such/docker').engine()).rejects.toThrow(/Docker CLI '\/no\/such\/docker' could not be started.*CDK_DOCKER/s);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -251,7 +231,7 @@ describe('engine detection', () => {
 
   test('the real engine answers and reports its networks', async () => {
     requireDocker();
-    const info = await ensureDockerEngine();
+    const info = await DockerCli.fromEnvironment().engine();
     expect(info.serverVersion).toMatch(/^\d+\./);
     expect(typeof info.hasBridge).toBe('boolean');
   });
@@ -259,13 +239,14 @@ describe('engine detection', () => {
 
 describe('containers', () => {
   beforeAll(requireDocker);
+  const docker = DockerCli.fromEnvironment();
 
   test('a detached container streams logs, reports its exit code and is removed', async () => {
     // GIVEN
     const lines: string[] = [];
     const name = `byoa-test-detached-${process.pid}`;
     // WHEN
-    const c = await startDetachedContainer({ image: 'debian:bookworm-slim', name, network: 'none', args: ['sh', '-c', 'echo one; echo two >&2; exit 3'] },
+    const c = await startDetachedContainer(docker, { image: 'debian:bookworm-slim', name, network: 'none', args: ['sh', '-c', 'echo one; echo two >&2; exit 3'] },
       (l, s) => lines.push(`${s}:${l}`));
     const code = await c.exited;
     await c.remove();
@@ -277,7 +258,7 @@ describe('containers', () => {
 
   test('stop sends SIGTERM, then SIGKILL after the grace period', async () => {
     const name = `byoa-test-stop-${process.pid}`;
-    const c = await startDetachedContainer({ image: 'debian:bookworm-slim', name, network: 'none', args: ['sh', '-c', 'trap "" TERM; sleep 60'] });
+    const c = await startDetachedContainer(docker, { image: 'debian:bookworm-slim', name, network: 'none', args: ['sh', '-c', 'trap "" TERM; sleep 60'] });
     const started = Date.now();
     await c.stop(1);
     const code = await c.exited;
@@ -304,7 +285,7 @@ describe('containers', () => {
     const spawned = jest.spyOn(realChildProcess, 'spawn');
     try {
       // WHEN
-      const c = runContainer({
+      const c = runContainer(docker, {
         image: 'debian:bookworm-slim',
         name,
         autoRemove: true,
@@ -341,7 +322,7 @@ describe('containers', () => {
     const name = `byoa-test-envdetached-${process.pid}`;
     const lines: string[] = [];
     const before = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('byoa-env-'));
-    const c = await startDetachedContainer({ image: 'debian:bookworm-slim', name, network: 'none', env: { TOKEN: 'abc def' }, args: ['sh', '-c', 'echo "[$TOKEN]"'] },
+    const c = await startDetachedContainer(docker, { image: 'debian:bookworm-slim', name, network: 'none', env: { TOKEN: 'abc def' }, args: ['sh', '-c', 'echo "[$TOKEN]"'] },
       (l) => lines.push(l));
     expect(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('byoa-env-'))).toEqual(before);
     expect(await c.exited).toBe(0);

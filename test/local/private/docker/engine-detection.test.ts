@@ -8,33 +8,33 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { docker, ensureDockerEngine, isUsableDefaultBridge, setDockerExecutable } from '../../../../src/local/private/docker';
+import { DockerCli, isUsableDefaultBridge } from '../../../../src/local/private/docker';
 import { assetImageTag, prepareImage } from '../../../../src/local/private/image';
 import { ServingContainer } from '../../../../src/local/private/serving/serving-container';
 import { buildServingImage, ownContainers, SERVING_IMAGE, tempDir } from '../../fixtures/serving/fixture';
 import { requireDocker } from '../../local-test-helpers';
 
 const NETWORK = `byoa-test-${process.pid}`;
+/** A CLI object of its own: its engine check runs after the network below exists. */
+const docker = DockerCli.fromEnvironment();
 
 beforeAll(async () => {
   requireDocker();
   await buildServingImage();
   // GIVEN (every test): no default bridge, and a user-defined bridge network
-  const bridge = await docker(['network', 'inspect', 'bridge'], { check: false });
+  const bridge = await docker.run(['network', 'inspect', 'bridge'], { check: false });
   if (bridge.exitCode === 0) throw new Error('These tests need an engine without the default bridge network (dockerd --bridge=none).');
-  await docker(['network', 'create', '--driver', 'bridge', NETWORK]);
-  setDockerExecutable(undefined); // forget what an earlier check found
+  await docker.run(['network', 'create', '--driver', 'bridge', NETWORK]);
 });
 
 afterAll(async () => {
-  await docker(['network', 'rm', NETWORK], { check: false });
-  setDockerExecutable(undefined);
+  await docker.run(['network', 'rm', NETWORK], { check: false });
 });
 
 test('the default bridge is detected by name and subnet, not by a network that uses the bridge driver', async () => {
-  const drivers = (await docker(['network', 'ls', '--format', '{{.Driver}}'])).stdout.split('\n');
+  const drivers = (await docker.run(['network', 'ls', '--format', '{{.Driver}}'])).stdout.split('\n');
   expect(drivers).toContain('bridge'); // the user-defined one
-  expect((await ensureDockerEngine()).hasBridge).toBe(false);
+  expect((await docker.engine()).hasBridge).toBe(false);
   expect(isUsableDefaultBridge('bridge|172.17.0.0/16 \n')).toBe(true);
   expect(isUsableDefaultBridge('bridge|\n')).toBe(false);
   expect(isUsableDefaultBridge('macvlan|10.0.0.0/8 ')).toBe(false);
@@ -42,6 +42,7 @@ test('the default bridge is detected by name and subnet, not by a network that u
 
 test('a serving container starts on the host network and becomes healthy', async () => {
   const serving = await ServingContainer.start({
+    docker,
     image: SERVING_IMAGE,
     environment: { FIXTURE_MODE: 'echo', FIXTURE_BIND_HOST: '127.0.0.1' },
     startupTimeoutMs: 20_000,
@@ -49,7 +50,7 @@ test('a serving container starts on the host network and becomes healthy', async
     namePrefix: 'byoa-test-engine',
   });
   try {
-    const network = (await docker(['inspect', '--format', '{{.HostConfig.NetworkMode}}', serving.name])).stdout.trim();
+    const network = (await docker.run(['inspect', '--format', '{{.HostConfig.NetworkMode}}', serving.name])).stdout.trim();
     expect(network).toBe('host');
     const answer = await serving.request('POST', '/invocations', 5000, Buffer.from('hello'));
     expect(answer.body.toString()).toBe('hello');
@@ -70,10 +71,10 @@ test('an image build gets the host network (a RUN step sees more than the loopba
     fs.writeFileSync(path.join(work.dir, dir, 'Dockerfile'),
       'FROM debian:bookworm-slim\nCOPY nonce /nonce\nRUN test "$(grep -c : /proc/net/dev)" -gt 1 || (cat /proc/net/dev; exit 7)\n');
     const lines: string[] = [];
-    const ref = await prepareImage({ kind: 'asset', directory: dir }, work.dir, { onLine: (l) => lines.push(l) });
+    const ref = await prepareImage({ kind: 'asset', directory: dir }, work.dir, { docker, onLine: (l) => lines.push(l) });
     expect(ref).toBe(tag);
   } finally {
-    await docker(['rmi', '-f', tag], { check: false });
+    await docker.run(['rmi', '-f', tag], { check: false });
     work.remove();
   }
 });
@@ -81,6 +82,7 @@ test('an image build gets the host network (a RUN step sees more than the loopba
 test('a container that never gets healthy is reported with the address and port that were tried', async () => {
   const lines: string[] = [];
   const started = ServingContainer.start({
+    docker,
     image: SERVING_IMAGE,
     environment: { FIXTURE_MODE: 'echo', FIXTURE_BIND_HOST: '127.0.0.1', FIXTURE_PING_DELAY: '60' },
     startupTimeoutMs: 2_000,

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LocalEndpoint } from '../../../../src/local/local-endpoint';
-import { buildRunArgs, LOCAL_LABEL, ownLabels, PID_LABEL, restoreOwnership, withDockerExecutable } from '../../../../src/local/private/docker';
+import { buildRunArgs, DockerCli, LOCAL_LABEL, ownLabels, PID_LABEL, restoreOwnership } from '../../../../src/local/private/docker';
 import { runTransformJob } from '../../../../src/local/private/transform/runner';
 import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir } from '../../fixtures/serving/fixture';
 import { leftoverContainers, requireDocker } from '../../local-test-helpers';
@@ -75,8 +75,10 @@ describe('byoa.pid label', () => {
     const getuid = jest.spyOn(process, 'getuid').mockReturnValue(process.getuid?.() || 4321);
     let chownProblem: string | undefined = 'not run';
     // WHEN each runs through the recording CLI
+    const recorder = new DockerCli(wrapper);
     try {
-      const job = await withDockerExecutable(wrapper, () => runTransformJob({
+      const job = await runTransformJob({
+        docker: recorder,
         request: {
           TransformJobName: 'pid-label',
           ModelName: 'm',
@@ -93,16 +95,13 @@ describe('byoa.pid label', () => {
         workDir: path.join(work.dir, 'out'),
         startupTimeoutMs: 20_000,
         stopGraceSeconds: 2,
-      }));
-      expect(job.status).toBe('Completed');
-      const endpoint = await withDockerExecutable(wrapper, async () => {
-        const e = await LocalEndpoint.start({ image: SERVING_IMAGE, environment: { FIXTURE_BIND_HOST: '127.0.0.1', FIXTURE_MODE: 'echo' } });
-        // WHILE it runs, the engine holds the label on its container
-        expect(await ownContainers('byoa.endpoint')).toHaveLength(1);
-        return e;
       });
+      expect(job.status).toBe('Completed');
+      const endpoint = await LocalEndpoint._start({ image: SERVING_IMAGE, environment: { FIXTURE_BIND_HOST: '127.0.0.1', FIXTURE_MODE: 'echo' } }, recorder);
+      // WHILE it runs, the engine holds the label on its container
+      expect(await ownContainers('byoa.endpoint')).toHaveLength(1);
       await endpoint.stop();
-      chownProblem = await withDockerExecutable(wrapper, () => restoreOwnership([owned], SERVING_IMAGE));
+      chownProblem = await restoreOwnership(recorder, [owned], SERVING_IMAGE);
     } finally {
       getuid.mockRestore();
     }

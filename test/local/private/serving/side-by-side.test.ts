@@ -8,13 +8,13 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import { containerStateArgs, docker } from '../../../../src/local/private/docker';
+import { containerStateArgs } from '../../../../src/local/private/docker';
 import { loopbackRequest } from '../../../../src/local/private/serving/loopback-http';
 import { portClaimDir, processAlive, tryClaimPort } from '../../../../src/local/private/serving/port-claim';
 import { listenerBelongsTo } from '../../../../src/local/private/serving/port-owner';
 import { ServingContainer } from '../../../../src/local/private/serving/serving-container';
 import { createJobFolder } from '../../../../src/local/private/work-dir';
-import { buildServingImage, ownContainers, SERVING_IMAGE, tempDir } from '../../fixtures/serving/fixture';
+import { buildServingImage, ownContainers, SERVING_IMAGE, tempDir, testDocker } from '../../fixtures/serving/fixture';
 import { requireDocker } from '../../local-test-helpers';
 
 const CHILD = path.join(__dirname, '..', '..', 'fixtures', 'serving', 'serve-child.ts');
@@ -102,6 +102,7 @@ describe('side by side in different processes', () => {
     try {
       // WHEN
       serving = await ServingContainer.start({
+        docker: testDocker,
         image: SERVING_IMAGE,
         environment: { FIXTURE_MODE: 'env', FIXTURE_BIND_HOST: '127.0.0.1' },
         startupTimeoutMs: 30_000,
@@ -143,6 +144,7 @@ describe('side by side in different processes', () => {
   test('the listener on a port is known to be the container\'s own, or another program\'s', async () => {
     // GIVEN a serving container, and a foreign HTTP server of this process
     const serving = await ServingContainer.start({
+      docker: testDocker,
       image: SERVING_IMAGE,
       environment: { FIXTURE_MODE: 'env', FIXTURE_BIND_HOST: '127.0.0.1' },
       startupTimeoutMs: 30_000,
@@ -153,7 +155,7 @@ describe('side by side in different processes', () => {
     await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
     const foreignPort = (foreign.address() as { port: number }).port;
     try {
-      const pid = Number((await docker(containerStateArgs(serving.name))).stdout.split(' ')[0]);
+      const pid = Number((await testDocker.run(containerStateArgs(serving.name))).stdout.split(' ')[0]);
       // WHEN / THEN
       expect(listenerBelongsTo(serving.port, pid)).toEqual({ kind: 'own' });
       expect(listenerBelongsTo(foreignPort, pid)).toMatchObject({ kind: 'other', pid: process.pid });

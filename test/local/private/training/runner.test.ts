@@ -5,7 +5,7 @@ import { pathToFileURL } from 'url';
 import { Duration } from 'aws-cdk-lib';
 import { DockerRunner, ILocalRunObserver, LocalJobStatus, LocalLogEvent, LocalMetricEvent, LocalTrainingResult } from '../../../../src/local';
 import { MAX_TIMER_DELAY_MS, startDeadline } from '../../../../src/local/private/deadline';
-import { docker, dockerExecutable } from '../../../../src/local/private/docker';
+import { DockerCli } from '../../../../src/local/private/docker';
 import { assetImageTag, forgetPresentImages, prepareImage } from '../../../../src/local/private/image';
 import { JOB_NAME_PATTERN } from '../../../../src/private/sagemaker-limits';
 import {
@@ -452,25 +452,67 @@ describe('what local mode does differently is said, not silent', () => {
 });
 
 describe('the Docker CLI of a runner', () => {
-  test('dockerExecutable of one runner is used for its calls only and does not leak into the process or other runners', async () => {
-    // GIVEN a runner whose CLI does not exist, and one with the default CLI
+  /** A wrapper of the real CLI that records each call's arguments (one line per call) in its own log, then runs it. */
+  function recordingCli(name: string): { path: string; calls: () => string[] } {
+    const exe = path.join(workRoot, `docker-${name}-${process.pid}`);
+    const log = `${exe}.log`;
+    fs.writeFileSync(exe, `#!/bin/sh\necho "$*" >> '${log}'\nexec docker "$@"\n`, { mode: 0o755 });
+    return { path: exe, calls: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l) : []) };
+  }
+
+  test('GIVEN two runners with different CLIs in one process WHEN both train at once THEN each runner\'s docker calls go through its own CLI only', async () => {
+    // GIVEN two recording CLIs, a runner on each, and a runner whose CLI does not exist
+    const a = recordingCli('a');
+    const b = recordingCli('b');
     const assembly = makeAssembly(trainingRequest('quick'));
     assemblies.push(assembly);
+    const runnerA = DockerRunner.fromCloudAssembly(assembly.dir, assembly.pipeline, { workDir: workRoot, dockerExecutable: a.path });
+    const runnerB = DockerRunner.fromCloudAssembly(assembly.dir, assembly.pipeline, { workDir: workRoot, dockerExecutable: b.path });
     const broken = DockerRunner.fromCloudAssembly(assembly.dir, assembly.pipeline, { workDir: workRoot, dockerExecutable: '/no/such/docker-cli' });
-    const fine = DockerRunner.fromCloudAssembly(assembly.dir, assembly.pipeline, { workDir: workRoot });
-    const before = dockerExecutable();
-    // WHEN both train at the same time
-    const [a, b] = await Promise.allSettled([broken.train(), fine.train()]);
-    // THEN the broken CLI was used by its runner only
-    expect(a.status).toBe('rejected');
-    expect((a as PromiseRejectedResult).reason.message).toMatch(/Docker CLI '\/no\/such\/docker-cli' could not be started/);
-    expect(b.status).toBe('fulfilled');
-    expect((b as PromiseFulfilledResult<LocalTrainingResult>).value.status).toBe(LocalJobStatus.COMPLETED);
-    expect(dockerExecutable()).toBe(before);
+    // WHEN all three train at the same time
+    const [ra, rb, rbroken] = await Promise.allSettled([runnerA.train(), runnerB.train(), broken.train()]);
+    // THEN both working runners completed, and the broken CLI failed its own runner only
+    expect(ra.status).toBe('fulfilled');
+    expect(rb.status).toBe('fulfilled');
+    const jobA = (ra as PromiseFulfilledResult<LocalTrainingResult>).value;
+    const jobB = (rb as PromiseFulfilledResult<LocalTrainingResult>).value;
+    expect([jobA.status, jobB.status]).toEqual([LocalJobStatus.COMPLETED, LocalJobStatus.COMPLETED]);
+    expect(rbroken.status).toBe('rejected');
+    expect((rbroken as PromiseRejectedResult).reason.message).toMatch(/Docker CLI '\/no\/such\/docker-cli' could not be started/);
+    // THEN each CLI checked the engine and ran exactly its own runner's container, never the other's
+    for (const [cli, own, other] of [[a, jobA, jobB], [b, jobB, jobA]] as const) {
+      const calls = cli.calls();
+      expect(calls.filter((c) => c.startsWith('version '))).toHaveLength(1); // the engine check, once per CLI object
+      const runs = calls.filter((c) => c.startsWith('run '));
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toContain(`--name byoa-${own.jobName}-algo-1`);
+      expect(calls.filter((c) => c.includes(other.jobName))).toEqual([]);
+    }
+  });
+
+  test('a CLI object checks its engine once, and CDK_DOCKER names the default CLI', async () => {
+    // GIVEN a fake CLI that counts its calls and answers like an engine without a bridge
+    const log = path.join(workRoot, `fake-docker-${process.pid}.log`);
+    const fake = path.join(workRoot, `fake-docker-${process.pid}`);
+    fs.writeFileSync(fake, `#!/bin/sh\necho "$1" >> '${log}'\n[ "$1" = version ] && echo 27.0.0\n[ "$1" = network ] && exit 1\nexit 0\n`, { mode: 0o755 });
+    const one = new DockerCli(fake);
+    // WHEN asked three times, and another object once
+    const infos = await Promise.all([one.engine(), one.engine(), one.engine()]);
+    await new DockerCli(fake).engine();
+    // THEN one check per object (version, then the bridge inspect)
+    expect(infos.map((i) => i.serverVersion)).toEqual(['27.0.0', '27.0.0', '27.0.0']);
+    expect(infos[0]).toEqual({ executable: fake, serverVersion: '27.0.0', hasBridge: false });
+    expect(fs.readFileSync(log, 'utf8').split('\n').filter((l) => l)).toEqual(['version', 'network', 'version', 'network']);
+    // AND the default CLI comes from CDK_DOCKER (trimmed), else docker; an explicit executable wins
+    expect(DockerCli.fromEnvironment({ CDK_DOCKER: ' /opt/podman/bin/podman ' }).executable).toBe('/opt/podman/bin/podman');
+    expect(DockerCli.fromEnvironment({}).executable).toBe('docker');
+    expect(DockerCli.of('/usr/local/bin/nerdctl').executable).toBe('/usr/local/bin/nerdctl');
+    expect(DockerCli.of(undefined).executable).toBe(process.env.CDK_DOCKER?.trim() || 'docker');
   });
 });
 
 describe('asset image preparation', () => {
+  const docker = DockerCli.fromEnvironment();
   test('builds from sourceDirectory, saying so, when the staged copy is missing', async () => {
     // GIVEN an asset whose staged copy is missing but whose source folder exists
     const directory = `asset.missing-${process.pid}-${Date.now()}`;
@@ -480,21 +522,21 @@ describe('asset image preparation', () => {
     forgetPresentImages();
     try {
       // WHEN
-      const ref = await prepareImage(spec, workRoot, { onLine: (l) => lines.push(l) });
+      const ref = await prepareImage(spec, workRoot, { docker, onLine: (l) => lines.push(l) });
       // THEN it was built from the source folder and the progress says so
       expect(ref).toBe(tag);
       expect(lines[0]).toBe(`The staged image asset ${path.join(workRoot, directory)} is missing: building from the original source folder `
         + `${path.join(FIXTURES, 'training')} instead.`);
-      expect((await docker(['image', 'inspect', '--format', '{{.Id}}', tag], { check: false })).exitCode).toBe(0);
+      expect((await docker.run(['image', 'inspect', '--format', '{{.Id}}', tag], { check: false })).exitCode).toBe(0);
     } finally {
-      await docker(['rmi', '-f', tag], { check: false });
+      await docker.run(['rmi', '-f', tag], { check: false });
       forgetPresentImages();
     }
   });
 
   test('fails clearly when neither the staged copy nor sourceDirectory exists', async () => {
     const spec = { kind: 'asset' as const, directory: `asset.gone-${process.pid}`, sourceDirectory: '/no/such/source' };
-    await expect(prepareImage(spec, workRoot)).rejects.toThrow(
+    await expect(prepareImage(spec, workRoot, { docker })).rejects.toThrow(
       /The image asset directory .*asset\.gone-\d+ does not exist, and neither does its original source folder \/no\/such\/source: run 'cdk synth' again/);
   });
 });

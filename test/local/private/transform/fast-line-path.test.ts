@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { prng } from './prng';
 import { runTransformJob, TransformRunResult } from '../../../../src/local/private/transform/runner';
-import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir } from '../../fixtures/serving/fixture';
+import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir, testDocker } from '../../fixtures/serving/fixture';
 
 /**
  * The SplitType Line + MultiRecord fast path against the general
@@ -64,6 +64,7 @@ async function run(variant: Variant, fast: boolean): Promise<Outcome> {
   const tag = [variant.mode, variant.assembleWith, variant.gzip ? 'gz' : 'plain', variant.maxPayloadInMB ?? 1, fast ? 'fast' : 'general'].join('-');
   const workDir = path.join(root.dir, `work-${tag}`);
   const result = await runTransformJob({
+    docker: testDocker,
     request: {
       TransformJobName: 'fast-line',
       ModelName: 'm',

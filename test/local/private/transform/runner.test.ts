@@ -7,7 +7,7 @@ import { recordIoRecord, tfRecord } from './record-io';
 import { TransformProgress } from '../../../../src/local/local-types';
 import { resetSigtermNotes } from '../../../../src/local/private/docker';
 import { runTransformJob, TransformRunResult } from '../../../../src/local/private/transform/runner';
-import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir } from '../../fixtures/serving/fixture';
+import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir, testDocker } from '../../fixtures/serving/fixture';
 
 let root: { dir: string; remove: () => void };
 let counter = 0;
@@ -33,6 +33,7 @@ async function runJob(setup: JobSetup): Promise<TransformRunResult & { read: (re
     fs.writeFileSync(file, content);
   }
   const result = await runTransformJob({
+    docker: testDocker,
     request: {
       TransformJobName: 'tj',
       ModelName: 'model-prefix',
