@@ -112,6 +112,9 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
     output.err(`byoa: unknown subcommand 'local ${sub}'. Subcommands: ${Object.keys(SUBCOMMAND_HELP).join(', ')}.\n\n${USAGE_LOCAL}`);
     return 2;
   }
+  if (sub === 'tidy') {
+    return tidyCommand(args, output);
+  }
 
   let parsed;
   try {
@@ -165,7 +168,7 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
     const cli: CliRun = { runner, spec, output, observer, deps, profile: parsed.values.profile, region: parsed.values.region };
     switch (sub) {
       case 'train':
-        return reportTraining(await runner.train(), output) ? 0 : 1;
+        return await trainCommand(cli);
       case 'transform':
         return await transformCommand(cli, parsed.values.model);
       case 'serve':
@@ -175,6 +178,46 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
       default:
         return 2;
     }
+  } catch (e) {
+    output.err(`byoa: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+/** `byoa local tidy`: removes what dead runs left (see `DockerRunner.tidy`). */
+async function tidyCommand(args: string[], output: CliOutput): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      options: {
+        'workdir': { type: 'string', default: '.byoa' },
+        'dry-run': { type: 'boolean', default: false },
+        'help': { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    output.err(`byoa: ${(e as Error).message}\n\n${SUBCOMMAND_HELP.tidy}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    output.out(SUBCOMMAND_HELP.tidy);
+    return 0;
+  }
+  const dryRun = parsed.values['dry-run'] === true;
+  try {
+    const result = await DockerRunner.tidy({ workDirs: [parsed.values.workdir!], dryRun });
+    const verb = dryRun ? 'Would remove' : 'Removed';
+    const items = [
+      ...result.containers.map((c) => `container ${c}`),
+      ...result.networks.map((n) => `network ${n}`),
+      ...result.folders.map((f) => `folder ${f}`),
+    ];
+    for (const item of items) { output.out(`${verb} ${item}`); }
+    if (items.length === 0) { output.out('Nothing to tidy: no container, network or scratch folder of a dead run.'); }
+    for (const problem of result.problems) { output.err(`byoa: ${problem}`); }
+    return result.problems.length ? 1 : 0;
   } catch (e) {
     output.err(`byoa: ${(e as Error).message}`);
     return 1;
@@ -193,10 +236,75 @@ interface CliRun {
   readonly region?: string;
 }
 
+/** The exit code of a process ended by `signal`, as the shell reports it (130 for SIGINT, 143 for SIGTERM). */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : 130;
+}
+
+/**
+ * Runs `body` (a training or transform job) with SIGINT and SIGTERM
+ * stopping it as StopTrainingJob/StopTransformJob would: the first signal
+ * stops its containers gracefully, the second kills them at once (the job
+ * still ends `Stopped`, with its description), the third removes
+ * everything and exits. Resolves with the job's result and the first signal
+ * received, if any.
+ */
+async function untilStopped<T>(cli: CliRun, body: () => Promise<T>): Promise<{ result: T; signal?: NodeJS.Signals }> {
+  let signal: NodeJS.Signals | undefined;
+  let count = 0;
+  const onSignal = (received: NodeJS.Signals) => {
+    signal ??= received;
+    count++;
+    if (count === 1) {
+      cli.output.err(`byoa: received ${received}: stopping the job (SIGTERM to its containers, SIGKILL after the grace period); `
+        + 'press Ctrl-C again to kill them at once.');
+      cli.runner.stopJobs();
+    } else if (count === 2) {
+      cli.output.err(`byoa: received ${received} again: killing the job's containers now; once more removes everything and exits.`);
+      cli.runner.stopJobs();
+    } else {
+      DockerRunner._removeEverythingNow();
+      process.exit(signalExitCode(signal));
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await body();
+    return { result, signal };
+  } catch (e) {
+    if (signal) { (e as { signal?: NodeJS.Signals }).signal = signal; }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+/** Trains and prints the outcome: code 0 when the job completed, 1 when it failed, 130/143 when a signal stopped it. */
+async function trainAndReport(cli: CliRun): Promise<{ code: number; modelArtifact: string }> {
+  const { result, signal } = await untilStopped(cli, () => cli.runner.train());
+  const modelArtifact = result.modelArtifact;
+  if (reportTraining(result, cli.output)) { return { code: 0, modelArtifact }; }
+  return { code: signal && result.status === LocalJobStatus.STOPPED ? signalExitCode(signal) : 1, modelArtifact };
+}
+
+/** `byoa local train`. */
+async function trainCommand(cli: CliRun): Promise<number> {
+  return (await trainAndReport(cli)).code;
+}
+
 /** Prints the outcome of a training run; true when it completed. */
 function reportTraining(result: LocalTrainingResult, output: CliOutput): boolean {
   for (const m of result.finalMetrics) {
     output.out(`[${result.jobName}] final ${m.metricName} = ${m.value}`);
+  }
+  if (result.status === LocalJobStatus.STOPPED) {
+    output.err(`Training job ${result.jobName} Stopped after ${(result.duration.toMilliseconds() / 1000).toFixed(1)} s. Kept, as SageMaker keeps them:`);
+    output.err(`  model:       ${fs.existsSync(result.modelArtifact) ? result.modelArtifact : '(none: the job wrote no model archive)'}`);
+    output.err(`  output:      ${fs.existsSync(result.outputArtifact) ? result.outputArtifact : '(none)'}`);
+    output.err(`  description: ${result.descriptionPath} (TrainingJobStatus Stopped)`);
+    return false;
   }
   if (result.status === LocalJobStatus.COMPLETED) {
     output.out(`Training job ${result.jobName} Completed in ${(result.duration.toMilliseconds() / 1000).toFixed(1)} s`);
@@ -229,8 +337,8 @@ async function chooseModel(cli: CliRun, modelOption: string | undefined): Promis
   return newest.modelArtifact;
 }
 
-/** Runs the batch transform with a progress bar and prints the outcome; true when it completed. */
-async function runTransform(cli: CliRun, modelArtifact: string): Promise<boolean> {
+/** Runs the batch transform with a progress bar and prints the outcome: 0 when it completed, 1 when it failed, 130/143 when a signal stopped it. */
+async function runTransform(cli: CliRun, modelArtifact: string): Promise<number> {
   const { output, observer } = cli;
   const progress = new TransformProgressDisplay(
     // Without write(), the display is never in place and writes whole lines.
@@ -240,23 +348,31 @@ async function runTransform(cli: CliRun, modelArtifact: string): Promise<boolean
   observer.fallbackJobName = cli.spec.transform?.TransformJobName ?? 'transform';
   observer.progress = progress;
   let result: LocalTransformResult;
+  let signal: NodeJS.Signals | undefined;
   try {
-    result = await cli.runner.transform({ modelArtifact, progressObserver: progress });
+    ({ result, signal } = await untilStopped(cli, () => cli.runner.transform({ modelArtifact, progressObserver: progress })));
   } finally {
     progress.close();
     observer.progress = undefined;
   }
   const seconds = (result.duration.toMilliseconds() / 1000).toFixed(1);
+  const outFiles = `${result.outputFiles.length} .out file${result.outputFiles.length === 1 ? '' : 's'}`;
   if (result.status === LocalJobStatus.COMPLETED) {
     output.out(`Transform job ${result.jobName} Completed: ${result.records} records in ${seconds} s`);
-    output.out(`  outputs:     ${result.outputDir} (${result.outputFiles.length} .out file${result.outputFiles.length === 1 ? '' : 's'})`);
+    output.out(`  outputs:     ${result.outputDir} (${outFiles})`);
     output.out(`  description: ${result.descriptionPath}`);
-    return true;
+    return 0;
+  }
+  if (result.status === LocalJobStatus.STOPPED) {
+    output.err(`Transform job ${result.jobName} Stopped after ${seconds} s (${result.records} records done).`);
+    output.err(`  kept:        ${result.outputDir} (${outFiles} of the inputs that finished; SageMaker keeps none of a stopped job)`);
+    output.err(`  description: ${result.descriptionPath} (TransformJobStatus Stopped)`);
+    return signal ? signalExitCode(signal) : 1;
   }
   output.err(`Transform job ${result.jobName} Failed: ${result.failureReason}`);
-  output.err(`  outputs:     ${result.outputDir} (${result.outputFiles.length} .out file${result.outputFiles.length === 1 ? '' : 's'} written)`);
+  output.err(`  outputs:     ${result.outputDir} (${outFiles} written)`);
   output.err(`  description: ${result.descriptionPath}`);
-  return false;
+  return 1;
 }
 
 async function transformCommand(cli: CliRun, modelOption: string | undefined): Promise<number> {
@@ -265,7 +381,7 @@ async function transformCommand(cli: CliRun, modelOption: string | undefined): P
     return 1;
   }
   const modelArtifact = await chooseModel(cli, modelOption);
-  return (await runTransform(cli, modelArtifact)) ? 0 : 1;
+  return runTransform(cli, modelArtifact);
 }
 
 /** Content type for the example request: the transform input's, else JSON. */
@@ -348,19 +464,23 @@ async function serveCommand(cli: CliRun, modelOption: string | undefined): Promi
   return 0;
 }
 
-/** Runs one step of `run`; prints which step failed and why. */
-async function step(cli: CliRun, name: string, body: () => Promise<boolean>): Promise<boolean> {
+/** Runs one step of `run` (its exit code: 0 when it succeeded); prints which step failed or was stopped, and why. */
+async function step(cli: CliRun, name: string, body: () => Promise<number>): Promise<number> {
   cli.output.out(`=== Step ${name} ===`);
-  let ok: boolean;
+  let code: number;
   let reason = 'see the messages above';
   try {
-    ok = await body();
+    code = await body();
   } catch (e) {
-    ok = false;
+    code = 1;
     reason = (e as Error).message;
   }
-  if (!ok) cli.output.err(`byoa: step '${name}' of pipeline ${cli.runner.pipelinePath} failed: ${reason}`);
-  return ok;
+  if (code === 130 || code === 143) {
+    cli.output.err(`byoa: step '${name}' of pipeline ${cli.runner.pipelinePath} was stopped (${code === 130 ? 'SIGINT' : 'SIGTERM'}); the steps after it did not run.`);
+  } else if (code !== 0) {
+    cli.output.err(`byoa: step '${name}' of pipeline ${cli.runner.pipelinePath} failed: ${reason}`);
+  }
+  return code;
 }
 
 async function runCommand(cli: CliRun, keepServing: boolean): Promise<number> {
@@ -369,19 +489,22 @@ async function runCommand(cli: CliRun, keepServing: boolean): Promise<number> {
   output.out(`Running pipeline ${runner.pipelinePath}: ${steps.join(', ')}`);
   let modelArtifact = '';
   const trained = await step(cli, 'train', async () => {
-    const result = await runner.train();
-    modelArtifact = result.modelArtifact;
-    return reportTraining(result, output);
+    const trainedModel = await trainAndReport(cli);
+    modelArtifact = trainedModel.modelArtifact;
+    return trainedModel.code;
   });
-  if (!trained) return 1;
-  if (runner.hasTransform && !await step(cli, 'transform', () => runTransform(cli, modelArtifact))) return 1;
+  if (trained !== 0) return trained;
+  if (runner.hasTransform) {
+    const transformed = await step(cli, 'transform', () => runTransform(cli, modelArtifact));
+    if (transformed !== 0) return transformed;
+  }
   if (runner.hasEndpoint) {
     let endpoint: LocalEndpoint | undefined;
     const served = await step(cli, 'endpoint', async () => {
       endpoint = await startEndpoint(cli, modelArtifact);
-      return true;
+      return 0;
     });
-    if (!served) return 1;
+    if (served !== 0) return served;
     try {
       if (keepServing) {
         await serveUntilSignal(cli, endpoint!);

@@ -13,6 +13,7 @@ Options:
 Run 'byoa local --help' or 'byoa cloud --help' for details.`;
 
 export const USAGE_LOCAL = `Usage: byoa local <train|transform|serve|run> PIPELINE [options]
+       byoa local tidy [--workdir DIR] [--dry-run]
 
 Runs the pipeline PIPELINE (its construct path, e.g. MyStack/MyPipeline, or its
 id when unambiguous) from a synthesized cloud assembly with Docker, the way
@@ -23,6 +24,8 @@ Subcommands:
   transform   Run the batch transform job on a trained model
   serve       Serve a trained model as a local real-time endpoint until Ctrl-C
   run         The whole pipeline: train, then transform and/or endpoint
+  tidy        Remove what runs that were killed left (containers, networks,
+              scratch folders)
 
 Options:
   --app DIR       Cloud assembly directory (default: cdk.out)
@@ -45,6 +48,11 @@ const MODEL_OPTION = `  --model PATH    The model archive (model.tar.gz) to use:
 
 const EXIT_CODES = 'Exit codes: 0 success, 1 the job failed or could not run (the reason is printed), 2 usage error.';
 
+const STOPPING = `Ctrl-C (SIGINT) or SIGTERM stops the job as StopTrainingJob/StopTransformJob
+would: SIGTERM to its containers, SIGKILL after the grace period (a second
+Ctrl-C kills them at once). The job's description.json then says Stopped, the
+terminal says what was kept, and the exit code is 130 (SIGINT) or 143 (SIGTERM).`;
+
 export const SUBCOMMAND_HELP: { [name: string]: string } = {
   train: `Usage: byoa local train PIPELINE [--app cdk.out] [--workdir DIR]
 
@@ -54,6 +62,8 @@ SageMaker downloads the data; your files are never changed) and read-only in
 FastFile mode; metric definitions applied to the logs.
 Writes WORKDIR/<job>/output/model.tar.gz, output.tar.gz, metrics.json and
 description.json. Exit code 0 when the job completed, 1 otherwise.
+
+${STOPPING}
 
 Options:
 ${COMMON_OPTIONS}
@@ -67,6 +77,8 @@ split, batched and sent to POST /invocations as SageMaker does. Shows the
 container's logs and a progress bar (records/s). Writes the .out files and
 description.json to WORKDIR/<transform job>/. Exit code 0 when the job
 completed, 1 otherwise (the failure reason is printed).
+
+${STOPPING}
 
 Options:
 ${MODEL_OPTION}
@@ -99,4 +111,19 @@ Options:
 ${COMMON_OPTIONS}
 
 ${EXIT_CODES}`,
+  tidy: `Usage: byoa local tidy [--workdir DIR] [--dry-run]
+
+Removes what local runs that did not end cleanly (a SIGKILLed or crashed
+byoa, a machine that lost power) left behind: the containers and networks
+labelled byoa.local whose byoa.pid process no longer exists on this host,
+local mode's temp folders named after such a process, and the .scratch
+folders of their jobs in WORKDIR. Anything of a live run, or created on
+another host, is left alone. Every run does this too before it starts.
+
+Options:
+  --workdir DIR   Work dir whose jobs' .scratch folders are checked (default: .byoa)
+  --dry-run       List what would be removed; remove nothing
+  -h, --help      Show this help
+
+Exit codes: 0 success, 1 something could not be removed (it is named), 2 usage error.`,
 };

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { LocalModeError } from './errors';
@@ -14,9 +13,43 @@ import {
   builtInAlgorithmError, builtInAlgorithmOf, localCodeArchive, localModelEnvironment, localTrainingRequest, servingNeedsCodeMount, trainingCodeOf,
   repackModelFile,
 } from './private/script-mode';
+import { StopRequest } from './private/stop-request';
+import { makeTempDirSync } from './private/temp-dir';
+import { reapDeadRuns } from './private/tidy';
 import { runTrainingJob } from './private/training/runner';
 import { runTransformJob } from './private/transform/runner';
 import { DEFAULT_LOCAL_ACCOUNT, JobLocation, newestTrainedModel } from './private/work-dir';
+
+/** Options of `DockerRunner.tidy`. */
+export interface LocalTidyOptions {
+  /**
+   * Work dirs whose jobs' `.scratch` folders are reaped too.
+   * @default - none (only containers, networks and temp folders)
+   */
+  readonly workDirs?: string[];
+  /**
+   * List what would be removed, and remove nothing.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * The Docker CLI.
+   * @default - `$CDK_DOCKER`, else `docker`
+   */
+  readonly dockerExecutable?: string;
+}
+
+/** What `DockerRunner.tidy` removed (or, in a dry run, would remove). */
+export interface LocalTidyResult {
+  /** Containers of runs whose process is gone. */
+  readonly containers: string[];
+  /** Networks of runs whose process is gone. */
+  readonly networks: string[];
+  /** Temp folders and jobs' `.scratch` folders of runs whose process is gone. */
+  readonly folders: string[];
+  /** What could not be listed or removed, and why. */
+  readonly problems: string[];
+}
 
 /** Options of {@link DockerRunner}. */
 export interface DockerRunnerOptions {
@@ -198,6 +231,21 @@ export class DockerRunner {
   }
 
   /**
+   * Removes what runs that did not end cleanly left behind (a SIGKILLed CLI,
+   * a crash, a machine that lost power): the containers and networks whose
+   * `byoa.pid` process no longer exists on this host, local mode's temp
+   * folders named after such a process, and, in `workDirs`, the `.scratch`
+   * folders of their jobs. Anything of a live process or of another host
+   * is left alone. Every run does this before it starts; `byoa local tidy`
+   * does it on demand.
+   */
+  public static async tidy(options: LocalTidyOptions = {}): Promise<LocalTidyResult> {
+    const docker = DockerCli.of(options.dockerExecutable);
+    await docker.engine();
+    return reapDeadRuns(docker, { workDirs: options.workDirs?.map((w) => path.resolve(w)), dryRun: options.dryRun });
+  }
+
+  /**
    * A runner for the pipeline at `pipelinePath` (construct path such as
    * `IrisStack/Iris`, or the pipeline's id when unambiguous) of the cloud
    * assembly in `assemblyDir`.
@@ -219,6 +267,8 @@ export class DockerRunner {
   private readonly options: DockerRunnerOptions;
   /** The Docker CLI of every docker call of this runner (`dockerExecutable`, else `$CDK_DOCKER`, else `docker`). */
   private readonly docker: DockerCli;
+  /** The stop requests of the training and transform jobs running now (see {@link stopJobs}). */
+  private readonly running = new Set<StopRequest>();
   /** Prepared images (local references), per role. */
   private readonly images: { training?: string; inference?: string } = {};
 
@@ -263,26 +313,33 @@ export class DockerRunner {
 
   /**
    * Run the pipeline's training job. Resolves when the job has ended, with
-   * status `Completed` or `Failed`; rejects only when the job could not be
-   * started (no Docker engine, an input local mode cannot read, ...).
+   * status `Completed`, `Failed` or `Stopped` (see `stopJobs`); rejects only
+   * when the job could not be started (no Docker engine, an input local mode
+   * cannot read, ...) or its outputs could not be written (a full disk): a
+   * rejected run leaves no job folder behind.
    */
   public async train(options: LocalTrainOptions = {}): Promise<LocalTrainingResult> {
+    return this.stoppable((stop) => this.trainUntilStopped(options, stop));
+  }
+
+  private async trainUntilStopped(options: LocalTrainOptions, stop: StopRequest): Promise<LocalTrainingResult> {
     const observer = options.observer ?? this.options.observer;
     this.checkRunsLocally();
-    await this.docker.engine();
+    await this.engineAndReap(observer);
     const image = await this.prepareImage('training', observer);
     observer?.onProgress(`Training ${this.pipelinePath} with ${image}`);
     const jobName = uniqueJobName(this.spec.training.TrainingJobName);
     return this.withScratch(async (scratch) => {
       const { request, codeArchivePath } = await this.scriptModeTraining(jobName, scratch, observer);
-      return this.runTraining(request, jobName, image, observer, codeArchivePath);
+      return this.runTraining(request, jobName, image, observer, codeArchivePath, stop);
     });
   }
 
   private async runTraining(request: RunSpec['training'], jobName: string, image: string,
-    observer: ILocalRunObserver | undefined, codeArchivePath: string | undefined): Promise<LocalTrainingResult> {
+    observer: ILocalRunObserver | undefined, codeArchivePath: string | undefined, stop: StopRequest): Promise<LocalTrainingResult> {
     const res = await runTrainingJob({
       docker: this.docker,
+      stop,
       request,
       jobName,
       codeArchivePath,
@@ -314,18 +371,24 @@ export class DockerRunner {
 
   /**
    * Run the pipeline's batch transform with the model archive of a training
-   * run. Resolves when the job has ended, with status `Completed` or
-   * `Failed`; rejects only when it could not start (no transform step, an
-   * input local mode cannot read, a container that never gets healthy).
+   * run. Resolves when the job has ended, with status `Completed`, `Failed`
+   * or `Stopped` (see `stopJobs`); rejects only when it could not start (no
+   * transform step, an input local mode cannot read, a container that never
+   * gets healthy) or its outputs could not be written (a full disk): a
+   * rejected run leaves no job folder behind.
    */
   public async transform(options: LocalTransformOptions): Promise<LocalTransformResult> {
+    return this.stoppable((stop) => this.transformUntilStopped(options, stop));
+  }
+
+  private async transformUntilStopped(options: LocalTransformOptions, stop: StopRequest): Promise<LocalTransformResult> {
     const request = this.spec.transform;
     if (!request) {
       throw new LocalModeError(`Pipeline ${this.pipelinePath} has no batch transform step: add one to the pipeline, or call train()/startEndpoint() only.`);
     }
     const observer = options.observer ?? this.options.observer;
     this.checkRunsLocally();
-    await this.docker.engine();
+    await this.engineAndReap(observer);
     const image = await this.prepareImage('inference', observer);
     observer?.onProgress(`Batch transform of ${this.pipelinePath} with ${image}`);
     // Named here, so that the container's first log lines carry the name too.
@@ -334,6 +397,7 @@ export class DockerRunner {
       const serving = await this.scriptModeServing(options.modelArtifact, scratch, observer);
       return runTransformJob({
         docker: this.docker,
+        stop,
         request,
         jobName,
         model: { ...this.spec.model, PrimaryContainer: { ...this.spec.model.PrimaryContainer, Environment: serving.environment } },
@@ -369,7 +433,7 @@ export class DockerRunner {
   public async startEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
     const observer = options.observer ?? this.options.observer;
     this.checkRunsLocally();
-    await this.docker.engine();
+    await this.engineAndReap(observer);
     const image = await this.prepareImage('inference', observer);
     const variants = this.spec.endpointConfig?.ProductionVariants ?? [];
     const variant = variants[0];
@@ -412,6 +476,49 @@ export class DockerRunner {
   }
 
   /**
+   * Stops the training and transform jobs this runner is running (the
+   * `train()` and `transform()` calls in progress, also while their image is
+   * being prepared: such a job then never starts), as
+   * StopTrainingJob and StopTransformJob do: their containers get SIGTERM,
+   * then SIGKILL after the grace period (`maxRuntimeGracePeriod` for
+   * training, the transform's `stopGracePeriod`); calling it again kills
+   * them at once. Each stopped job resolves with status `Stopped` and a
+   * description that says so. A training job keeps the model and output
+   * archives written until then (SageMaker saves them too); a transform job
+   * keeps the `.out` files of the inputs that finished (SageMaker keeps none).
+   *
+   * The `byoa` CLI calls it on Ctrl-C and SIGTERM. Endpoints are stopped
+   * with `LocalEndpoint.stop()`.
+   */
+  public stopJobs(): void {
+    for (const stop of [...this.running]) { stop.request(); }
+  }
+
+  /** Checks the engine, and reaps what dead runs left (see {@link tidy}), saying so when there was something. */
+  private async engineAndReap(observer: ILocalRunObserver | undefined): Promise<void> {
+    await this.docker.engine();
+    const reaped = await reapDeadRuns(this.docker, { workDirs: [this.workDir] });
+    const what = [
+      reaped.containers.length && `${reaped.containers.length} container(s) (${reaped.containers.join(', ')})`,
+      reaped.networks.length && `${reaped.networks.length} network(s)`,
+      reaped.folders.length && `${reaped.folders.length} scratch folder(s)`,
+    ].filter(Boolean);
+    if (what.length) { observer?.onProgress(`Removed what runs that ended without tidying up left: ${what.join(', ')}.`); }
+    for (const problem of reaped.problems) { observer?.onProgress(`Warning: tidying up after dead runs: ${problem}`); }
+  }
+
+  /** Runs `fn` with a stop request that {@link stopJobs} reaches while it runs. */
+  private async stoppable<T>(fn: (stop: StopRequest) => Promise<T>): Promise<T> {
+    const stop = new StopRequest();
+    this.running.add(stop);
+    try {
+      return await fn(stop);
+    } finally {
+      this.running.delete(stop);
+    }
+  }
+
+  /**
    * Build or pull an image once per runner: the training image, or the
    * model's (`inferenceImage`, else the training image).
    */
@@ -438,7 +545,7 @@ export class DockerRunner {
 
   /** Runs `fn` with a temp folder of this process, removed afterwards. */
   private async withScratch<T>(fn: (scratch: string) => Promise<T>): Promise<T> {
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `byoa-run-${process.pid}-`));
+    const scratch = makeTempDirSync('run');
     cleanupRegistry.trackDir(scratch);
     try {
       return await fn(scratch);
@@ -504,7 +611,7 @@ export class DockerRunner {
 function outcome(res: { jobName: string; status: string; failureReason?: string; startTime: Date; endTime: Date }) {
   return {
     jobName: res.jobName,
-    status: res.status === 'Completed' ? LocalJobStatus.COMPLETED : LocalJobStatus.FAILED,
+    status: res.status === 'Completed' ? LocalJobStatus.COMPLETED : res.status === 'Stopped' ? LocalJobStatus.STOPPED : LocalJobStatus.FAILED,
     failureReason: res.failureReason,
     duration: Duration.millis(Math.max(0, res.endTime.getTime() - res.startTime.getTime())),
   };

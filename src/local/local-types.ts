@@ -11,6 +11,12 @@ export enum LocalJobStatus {
   COMPLETED = 'Completed',
   /** A container failed, the runtime limit was hit, or the artifacts are invalid. */
   FAILED = 'Failed',
+  /**
+   * The job was stopped before it ended (`DockerRunner.stopJobs()`, which the
+   * `byoa` CLI calls on Ctrl-C or SIGTERM), as StopTrainingJob and
+   * StopTransformJob stop a job on SageMaker.
+   */
+  STOPPED = 'Stopped',
 }
 
 /** One log line of a local job's container. */

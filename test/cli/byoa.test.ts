@@ -22,9 +22,13 @@ interface CliRun { code: number | null; signal: string | null; stdout: string; s
 const cliPids: number[] = [];
 
 /** Runs the CLI as its own process (ts-node), like a user would. */
-function runCli(args: string[], options: { onStdout?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<CliRun> {
+function runCli(args: string[], options: {
+  onStdout?: (text: string, kill: (sig: NodeJS.Signals) => void) => void;
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
+} = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], { cwd: REPO });
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], { cwd: REPO, env: { ...process.env, ...options.env } });
     if (child.pid) cliPids.push(child.pid);
     let stdout = '';
     let stderr = '';
@@ -105,8 +109,8 @@ describe('byoa local train', () => {
     expect(res.stderr).toMatch(/Training job fixture-train-\d{17}-[0-9a-z]+ Failed: ValueError: bad hyperparameter lr/);
   });
 
-  test('on Ctrl-C removes the container and the scratch folder and dies of SIGINT', async () => {
-    // GIVEN a job that runs for minutes
+  test('GIVEN a running job WHEN Ctrl-C THEN it is stopped as StopTrainingJob stops it: description Stopped, what was kept said, exit 130, nothing else left', async () => {
+    // GIVEN a job that runs for minutes (it handles SIGTERM)
     const a = assembly('sleep');
     const workdir = path.join(work, 'interrupted');
     // WHEN SIGINT arrives while the container runs
@@ -116,13 +120,137 @@ describe('byoa local train', () => {
         if (!sent && text.includes('starting sleep')) { sent = true; kill('SIGINT'); }
       },
     });
-    // THEN
+    // THEN the exit code is SIGINT's, the terminal says the job stopped and what was kept
     expect(sent).toBe(true);
-    expect(res.signal).toBe('SIGINT');
+    expect(res.code).toBe(130);
+    expect(res.stderr).toMatch(/^byoa: received SIGINT: stopping the job \(SIGTERM to its containers, SIGKILL after the grace period\); press Ctrl-C again/m);
+    expect(res.stdout).toMatch(/got SIGTERM/);
+    expect(res.stderr).toMatch(/^Training job fixture-train-\d{17}-[0-9a-z]+ Stopped after [\d.]+ s\. Kept, as SageMaker keeps them:$/m);
+    expect(res.stderr).toMatch(/^ {2}description: .*description\.json \(TrainingJobStatus Stopped\)$/m);
+    // THEN the job folder holds the description (Stopped, no failure reason) and the model written so far, no scratch
     expect(ourContainers()).toEqual([]);
     const jobs = fs.readdirSync(workdir);
     expect(jobs).toHaveLength(1);
-    expect(fs.readdirSync(path.join(workdir, jobs[0]))).not.toContain('.scratch');
+    const jobDir = path.join(workdir, jobs[0]);
+    expect(fs.readdirSync(jobDir).sort()).toEqual(['description.json', 'metrics.json', 'output']);
+    const description = JSON.parse(fs.readFileSync(path.join(jobDir, 'description.json'), 'utf8'));
+    expect(description).toMatchObject({ TrainingJobName: jobs[0], TrainingJobStatus: 'Stopped', SecondaryStatus: 'Stopped' });
+    expect(description.FailureReason).toBeUndefined();
+    expect(tarMember(path.join(jobDir, 'output', 'model.tar.gz'), 'host-algo-1.txt')).toBe('host algo-1\n');
+  });
+
+  test('GIVEN a job whose container ignores SIGTERM WHEN SIGTERM twice THEN the second kills it at once, the job is Stopped, exit 143', async () => {
+    const a = assembly('ignore-term');
+    const workdir = path.join(work, 'interrupted-twice');
+    let sent = 0;
+    const started = Date.now();
+    const res = await runCli(['local', 'train', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir], {
+      onStdout: (text, kill) => {
+        if (sent === 0 && text.includes('starting ignore-term')) { sent = 1; kill('SIGTERM'); }
+        if (sent === 1 && text.includes('ignoring SIGTERM')) { sent = 2; kill('SIGTERM'); }
+      },
+    });
+    expect(sent).toBe(2);
+    expect(res.code).toBe(143);
+    // the grace period is 120 s: only the second signal can have ended it this soon
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(res.stderr).toMatch(/^byoa: received SIGTERM again: killing the job's containers now/m);
+    const jobs = fs.readdirSync(workdir);
+    expect(JSON.parse(fs.readFileSync(path.join(workdir, jobs[0], 'description.json'), 'utf8')).TrainingJobStatus).toBe('Stopped');
+    expect(ourContainers()).toEqual([]);
+  });
+});
+
+describe('a job that never starts leaves nothing in the work dir', () => {
+  test('GIVEN missing staged data WHEN train THEN a clear error, exit 1, and no job folder', async () => {
+    const a = assembly('ok');
+    fs.rmSync(path.join(a.dir, 'asset.data-train'), { recursive: true });
+    const workdir = path.join(work, 'never-started-train');
+    const res = await runCli(['local', 'train', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/asset\.data-train/);
+    expect(fs.existsSync(workdir) ? fs.readdirSync(workdir) : []).toEqual([]);
+  });
+
+  test.each([
+    ['a corrupt model archive', (dir: string) => { fs.writeFileSync(path.join(dir, 'model.tar.gz'), 'not a tar file at all'); }],
+    ['a truncated model archive', (dir: string) => {
+      const good = modelArchive(path.join(dir, 'good'), 'x'.repeat(100_000));
+      const bytes = fs.readFileSync(good);
+      fs.writeFileSync(path.join(dir, 'model.tar.gz'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    }],
+    ['a model holding a symlink', (dir: string) => {
+      const src = path.join(dir, 'src');
+      fs.mkdirSync(src, { recursive: true });
+      fs.symlinkSync('/etc/passwd', path.join(src, 'link'));
+      execFileSync('tar', ['-czf', path.join(dir, 'model.tar.gz'), '-C', src, '.']);
+    }],
+  ])('GIVEN %s WHEN transform THEN a clear error, exit 1, and no job folder', async (_what, makeModel) => {
+    const a = servingPipeline({ transformInput: { 'in.csv': 'x\n' }, transformEnv: { FIXTURE_MODE: 'model' } });
+    const dir = fs.mkdtempSync(path.join(work, 'bad-model-'));
+    makeModel(dir);
+    const workdir = path.join(dir, 'work');
+    const res = await runCli(['local', 'transform', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir, '--model', path.join(dir, 'model.tar.gz')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/model/i);
+    expect(fs.existsSync(workdir) ? fs.readdirSync(workdir) : []).toEqual([]);
+  });
+
+  test('GIVEN a TMPDIR that does not exist WHEN train THEN the error names it, and there is no job folder', async () => {
+    const a = assembly('ok');
+    const workdir = path.join(work, 'no-tmpdir');
+    // under a file, so that nothing (not even ts-node's compile cache) can create it
+    const file = path.join(work, 'a-file');
+    fs.writeFileSync(file, '');
+    const tmpdir = path.join(file, 'tmp');
+    const res = await runCli(['local', 'train', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir], { env: { TMPDIR: tmpdir } });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`needs a temporary folder, but ${tmpdir} does not exist or is not a folder (TMPDIR=${tmpdir})`);
+    expect(fs.existsSync(workdir) ? fs.readdirSync(workdir) : []).toEqual([]);
+  });
+});
+
+describe('a work dir that cannot take the job says why', () => {
+  const mounts: string[] = [];
+  afterAll(() => { for (const m of mounts) { spawnSync('umount', [m]); } });
+  /** A tmpfs mounted at a new folder (the tests run as root, so a read-only or tiny file system is a mount away). */
+  function tmpfs(options: string): string {
+    const dir = fs.mkdtempSync(path.join(work, 'tmpfs-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+    mounts.push(dir);
+    return dir;
+  }
+
+  test('GIVEN a read-only work dir WHEN train THEN the error names the folder and the cause (exit 1)', async () => {
+    const a = assembly('ok');
+    const workdir = tmpfs('ro,size=1m');
+    const res = await runCli(['local', 'train', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(new RegExp(`Creating the job folder ${workdir}/fixture-train-\\S+ failed: the file system is read-only \\(EROFS\\)\\. Choose a writable folder`));
+  });
+
+  test('GIVEN a work dir on a full disk WHEN train THEN "no space left on device" with the folder, exit 1, and no half-written job', async () => {
+    const a = assembly('ok');
+    const workdir = tmpfs('size=40k');
+    const res = await runCli(['local', 'train', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/failed: no space left on device \(ENOSPC\)\. Free some space/);
+    expect(res.stderr).toContain(workdir);
+    expect(fs.readdirSync(workdir)).toEqual([]);
+  });
+
+  test('GIVEN a transform whose outputs do not fit WHEN transform THEN "no space left on device" (not "short write") and no half-written output', async () => {
+    const a = servingPipeline({ transformInput: { 'in.csv': 'y'.repeat(200) + '\n' }, transformEnv: { FIXTURE_MODE: 'echo' } });
+    // 200 KB of records, echoed back, into a 64 KB file system
+    fs.writeFileSync(path.join(a.dir, 'asset.transform-input', 'in.csv'), ('y'.repeat(199) + '\n').repeat(1000));
+    const model = modelArchive(path.join(work, 'full-model'), 'm');
+    const workdir = tmpfs('size=64k');
+    const res = await runCli(['local', 'transform', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir, '--model', model]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/no space left on device/i);
+    expect(res.stderr).not.toMatch(/short write/);
+    const outs = fs.readdirSync(workdir).flatMap((j) => fs.readdirSync(path.join(workdir, j)).filter((f) => f.endsWith('.out')));
+    expect(outs).toEqual([]);
   });
 });
 
@@ -439,6 +567,39 @@ describe('byoa local transform', () => {
     const c = capture();
     expect(await main(['local', 'transform', 'Pipe', '--app', a.dir, '--model', path.join(work, 'nope.tar.gz')], c.output)).toBe(1);
     expect(c.err.join('\n')).toMatch(/--model .*nope\.tar\.gz: no such file/);
+  });
+
+  test('GIVEN a running transform WHEN SIGTERM THEN it is stopped as StopTransformJob stops it: description Stopped, the finished .out kept, exit 143', async () => {
+    // GIVEN two inputs: one answered at once, one whose record the model takes 60 s to answer
+    const a = servingPipeline({ transformInput: { 'a.csv': 'quick\n', 'b.csv': 'SLOW\n' }, transformEnv: { FIXTURE_SLEEP_ON: 'SLOW', FIXTURE_SLEEP_SECONDS: '60' } });
+    const model = modelArchive(path.join(work, 'stop-model'), 'm');
+    const workdir = path.join(work, 'tf-stopped');
+    // WHEN SIGTERM arrives once a.csv is done
+    let sent = false;
+    let poll: NodeJS.Timeout | undefined;
+    const started = Date.now();
+    const res = await runCli(['local', 'transform', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir, '--model', model], {
+      onStdout: (_text, kill) => {
+        if (sent) { return; }
+        sent = true;
+        poll = setInterval(() => {
+          const job = fs.existsSync(workdir) ? fs.readdirSync(workdir)[0] : undefined;
+          if (job && fs.existsSync(path.join(workdir, job, 'a.csv.out'))) { clearInterval(poll); kill('SIGTERM'); }
+        }, 100);
+      },
+    });
+    clearInterval(poll);
+    // THEN
+    expect(sent).toBe(true);
+    expect(res.code).toBe(143);
+    expect(Date.now() - started).toBeLessThan(45_000);
+    expect(res.stderr).toMatch(/^Transform job cli-transform-\d{17}-[0-9a-z]+ Stopped after [\d.]+ s/m);
+    expect(res.stderr).toMatch(/kept: .*tf-stopped\/cli-transform-\S+ \(1 \.out file of the inputs that finished; SageMaker keeps none of a stopped job\)/);
+    const job = fs.readdirSync(workdir)[0];
+    expect(fs.readdirSync(path.join(workdir, job)).sort()).toEqual(['a.csv.out', 'description.json']);
+    const description = JSON.parse(fs.readFileSync(path.join(workdir, job, 'description.json'), 'utf8'));
+    expect(description).toMatchObject({ TransformJobName: job, TransformJobStatus: 'Stopped' });
+    expect(description.FailureReason).toBeUndefined();
   });
 
   test('GIVEN a record the model rejects WHEN transform THEN the failure reason is printed (exit 1)', async () => {

@@ -17,6 +17,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
+import { explainFileSystemError } from './fs-errors';
 import { jobNameMatcher } from './job-name';
 import { LocalModeError } from '../errors';
 
@@ -67,24 +68,46 @@ export function transformJobPaths(workDir: string, jobName: string): TransformJo
 /**
  * Creates the folder of a new job EXCLUSIVELY (its parent may exist): a job
  * folder is owned by the one run that created it, which alone may remove
- * what is in it. Throws a {@link LocalModeError} when it exists already.
+ * what is in it. Throws a {@link LocalModeError} when it exists already, or
+ * when the work dir cannot take it (read-only, full, not ours).
  */
 export function createJobFolder(dir: string): void {
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
   try {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
     fs.mkdirSync(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new LocalModeError(`The job folder ${dir} exists already: another run owns it. Start the job again (it gets a new name), `
         + 'or use another --workdir.');
     }
-    throw e;
+    throw explainFileSystemError(e, 'Creating the job folder', dir);
   }
 }
 
-/** Writes a job description (a Describe*Job response) as indented JSON. */
+/**
+ * Removes the folder of a job that never started (or whose outputs could not
+ * be written): a run that throws leaves nothing in the work dir, rather than
+ * an empty or half-written job folder. Only the run that created the folder
+ * calls it. Never throws.
+ */
+export function removeJobFolder(dir: string): void {
+  try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* reported by tidy, if ever */ }
+}
+
+/**
+ * Writes a job description (a Describe*Job response) as indented JSON,
+ * whole or not at all: into a temp file beside it, then renamed. A full disk
+ * or a read-only folder is a {@link LocalModeError} naming the file.
+ */
 export function writeDescription(file: string, description: object): void {
-  fs.writeFileSync(file, JSON.stringify(description, undefined, 2) + '\n');
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, JSON.stringify(description, undefined, 2) + '\n');
+    fs.renameSync(temp, file);
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    throw explainFileSystemError(e, 'Writing the job description', file);
+  }
 }
 
 /** The account of local jobs when the stack has no concrete one. */

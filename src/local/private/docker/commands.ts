@@ -9,6 +9,7 @@
  * than `-e K=V`, so values never show in `ps`; only values an env-file
  * cannot hold (line breaks) use `-e`.
  */
+import * as os from 'os';
 import * as path from 'path';
 
 /** Label put on every container and network local mode creates. */
@@ -21,9 +22,17 @@ export const LOCAL_LABEL = 'byoa.local';
  */
 export const PID_LABEL = 'byoa.pid';
 
+/**
+ * Label with the host name of the machine (or container) whose process
+ * created a container or network (`byoa.host=<hostname>`): a process id
+ * means something only there, so `byoa local tidy` reaps only what was
+ * created where it runs.
+ */
+export const HOST_LABEL = 'byoa.host';
+
 /** The labels every container and network of local mode carries. */
 export function ownLabels(): { [key: string]: string } {
-  return { [LOCAL_LABEL]: 'true', [PID_LABEL]: String(process.pid) };
+  return { [LOCAL_LABEL]: 'true', [PID_LABEL]: String(process.pid), [HOST_LABEL]: os.hostname() };
 }
 
 /** A bind mount of a host path into the container. */
@@ -199,6 +208,27 @@ export function defaultBridgeInspectArgs(): string[] {
 /** `docker network create` of a network with this process's labels. */
 export function networkCreateArgs(name: string): string[] {
   return ['network', 'create', ...Object.entries(ownLabels()).flatMap(([k, v]) => ['--label', `${k}=${v}`]), name];
+}
+
+/** The owner labels of a listing: `<name>\t<pid>\t<host>` per line (see {@link parseOwnedListing}). */
+const OWNER_FORMAT = `\t{{.Label "${PID_LABEL}"}}\t{{.Label "${HOST_LABEL}"}}`;
+
+/** `docker ps -a` of every container local mode created (any process), with its owner labels. */
+export function listLocalContainersArgs(): string[] {
+  return ['ps', '-a', '--filter', `label=${LOCAL_LABEL}=true`, '--format', `{{.Names}}${OWNER_FORMAT}`];
+}
+
+/** `docker network ls` of every network local mode created (any process), with its owner labels. */
+export function listLocalNetworksArgs(): string[] {
+  return ['network', 'ls', '--filter', `label=${LOCAL_LABEL}=true`, '--format', `{{.Name}}${OWNER_FORMAT}`];
+}
+
+/** What {@link listLocalContainersArgs} and {@link listLocalNetworksArgs} print: name, owning pid (NaN when unlabelled) and host ('' when unlabelled). */
+export function parseOwnedListing(stdout: string): { name: string; pid: number; host: string }[] {
+  return stdout.split('\n').filter((l) => l.trim()).map((line) => {
+    const [name, pid, host] = line.split('\t');
+    return { name: name.trim(), pid: /^\d+$/.test(pid ?? '') ? Number(pid) : NaN, host: (host ?? '').trim() };
+  });
 }
 
 /** `docker network rm` of several networks. */

@@ -7,7 +7,6 @@
  * return a {@link RunningContainer} (`exited`, `stop(grace)`, `remove()`).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { cleanupRegistry, removeContainers } from './cleanup';
 import type { DockerCli } from './cli';
@@ -16,6 +15,7 @@ import {
 } from './commands';
 import { CommandError, LineCallback, RunningProcess, tail } from './process';
 import { LocalModeError } from '../../errors';
+import { makeTempDirSync } from '../temp-dir';
 
 /**
  * Writes the env-file of `options` (mode 0600, readable by this user only)
@@ -45,7 +45,7 @@ function withEnvFile(options: ContainerRunOptions): { options: ContainerRunOptio
   if (envFileEntries(options.env).file.length === 0) { return { options, done: () => undefined }; }
   let privateDir: string | undefined;
   if (!options.envFileDir) {
-    privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-env-'));
+    privateDir = makeTempDirSync('env');
     cleanupRegistry.trackDir(privateDir);
   }
   const withDir = privateDir ? { ...options, envFileDir: privateDir } : options;

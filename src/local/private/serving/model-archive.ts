@@ -6,10 +6,10 @@
  * extracted the same way, for `/opt/ml/code`.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { LocalModeError } from '../../errors';
 import { cleanupRegistry, DockerCli, runProcess } from '../docker';
+import { makeTempDir, TempDirKind, tempDirPrefix } from '../temp-dir';
 
 /** What an archive is, for messages and temp folder names. */
 interface ArchiveKind {
@@ -53,7 +53,7 @@ export interface CodeFolderOptions {
  */
 export async function extractCodeArchive(archivePath: string, options: CodeFolderOptions = {}): Promise<string> {
   await checkArchive(archivePath, CODE_ARCHIVE);
-  const target = options.into ?? await createTempDir(`byoa-code-${process.pid}-`, options.containers);
+  const target = options.into ?? await createTempDir('code', options.containers);
   return extractInto(archivePath, target, CODE_ARCHIVE);
 }
 
@@ -74,16 +74,16 @@ async function extractInto(archivePath: string, dir: string, kind: ArchiveKind):
  * (`byoa-model-<pid>-`): a check for leftovers can look at its own only.
  */
 export function modelDirPrefix(): string {
-  return `byoa-model-${process.pid}-`;
+  return tempDirPrefix('model');
 }
 
 /** A new, empty temp folder for `/opt/ml/model` (named with {@link modelDirPrefix}), registered for cleanup. */
 export async function createModelDir(): Promise<string> {
-  return createTempDir(modelDirPrefix());
+  return createTempDir('model');
 }
 
-async function createTempDir(prefix: string, containers?: { readonly image: string; readonly docker: DockerCli }): Promise<string> {
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
+async function createTempDir(kind: TempDirKind, containers?: { readonly image: string; readonly docker: DockerCli }): Promise<string> {
+  const dir = await makeTempDir(kind);
   cleanupRegistry.trackDir(dir, containers);
   await fs.promises.chmod(dir, 0o755);
   return dir;

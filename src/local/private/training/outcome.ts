@@ -16,6 +16,8 @@ export interface TrainingEnd {
   readonly hosts: string[];
   /** The max runtime was reached and the containers were stopped. */
   readonly timedOut: boolean;
+  /** The job was asked to stop (StopTrainingJob; SIGINT or SIGTERM of the CLI) and its containers were stopped. @default false */
+  readonly stopped?: boolean;
   readonly maxRuntimeSeconds: number;
   readonly stopGraceSeconds: number;
   /** The first host that exited non-zero, its exit code, and what it wrote to /opt/ml/output/failure ('' when nothing). */
@@ -26,19 +28,24 @@ export interface TrainingEnd {
 
 /** The job's status, secondary status and failure reason. */
 export interface TrainingOutcome {
-  readonly status: 'Completed' | 'Failed';
-  readonly secondaryStatus: 'Completed' | 'Failed' | 'MaxRuntimeExceeded';
+  readonly status: 'Completed' | 'Failed' | 'Stopped';
+  readonly secondaryStatus: 'Completed' | 'Failed' | 'MaxRuntimeExceeded' | 'Stopped';
   /** @default - the job completed */
   readonly failureReason?: string;
 }
 
 /**
- * The outcome, in SageMaker's order of precedence: the max runtime, then
+ * The outcome, in SageMaker's order of precedence: a stop request (status
+ * `Stopped`, no failure reason, as DescribeTrainingJob shows a stopped job),
+ * the max runtime, then
  * the first failing host (its /opt/ml/output/failure, at most 1024
  * characters, else its exit code), then a model with symbolic links (which
  * SageMaker hosting cannot extract).
  */
 export function trainingOutcome(end: TrainingEnd): TrainingOutcome {
+  if (end.stopped) {
+    return { status: 'Stopped', secondaryStatus: 'Stopped' };
+  }
   if (end.timedOut) {
     return {
       status: 'Failed',

@@ -33,6 +33,7 @@ import { uniqueJobName } from '../job-name';
 import { hyperParameters, inputDataConfig, resourceConfig, TrainingHost, trainingHosts } from './config';
 import { MetricCollector, MetricPoint } from './metric-collector';
 import { trainingDescription, trainingOutcome } from './outcome';
+import { LocalModeError } from '../../errors';
 import { Deadline, startDeadline } from '../deadline';
 import { resolveChannels } from './inputs';
 import { DEFAULT_MAX_RUNTIME_SECONDS } from '../../../private/sagemaker-limits';
@@ -40,9 +41,11 @@ import {
   BindMount, cleanupRegistry, createNetwork, DockerCli, networkModeFor, OutputStream,
   removeContainers, restoreOwnership, runContainer, RunningContainer, SIGKILL_EXIT_CODE, sigtermIgnoredNote, stopContainers,
 } from '../docker';
+import { explainFileSystemError } from '../fs-errors';
 import { CODE_MOUNT_PATH } from '../script-mode';
 import { extractCodeArchive } from '../serving/model-archive';
-import { createJobFolder, localJobArn, trainingJobPaths, writeDescription } from '../work-dir';
+import { StopRequest } from '../stop-request';
+import { createJobFolder, localJobArn, removeJobFolder, trainingJobPaths, writeDescription } from '../work-dir';
 
 
 export interface TrainingRunOptions {
@@ -71,11 +74,18 @@ export interface TrainingRunOptions {
    * @default - nothing is mounted at /opt/ml/code
    */
   readonly codeArchivePath?: string;
+  /**
+   * Stops the job when requested (StopTrainingJob): SIGTERM to its
+   * containers, SIGKILL after `stopGraceSeconds` (at once on a second
+   * request); the artifacts written so far are exported, and the job ends
+   * `Stopped`. @default - the job is not stoppable
+   */
+  readonly stop?: StopRequest;
 }
 
 export interface TrainingRunResult {
   readonly jobName: string;
-  readonly status: 'Completed' | 'Failed';
+  readonly status: 'Completed' | 'Failed' | 'Stopped';
   readonly failureReason?: string;
   readonly modelArtifact: string;
   readonly outputArtifact: string;
@@ -87,7 +97,11 @@ export interface TrainingRunResult {
   readonly description: DescribeTrainingJobResponse;
 }
 
-/** Run the job to its end. Throws only when the job cannot be started at all. */
+/**
+ * Run the job to its end. Throws only when the job cannot be started at all,
+ * or its outputs cannot be written (a full disk); a run that throws leaves
+ * no job folder behind.
+ */
 export async function runTrainingJob(options: TrainingRunOptions): Promise<TrainingRunResult> {
   const creationTime = new Date();
   const request = options.request;
@@ -99,7 +113,6 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
   const { scratch, outputDir, modelArtifact, outputArtifact } = paths;
 
   createJobFolder(paths.jobDir);
-  fs.mkdirSync(outputDir);
   // A folder the containers write into as root: removing it may need the image (see CleanupRegistry).
   const docker = options.docker;
   cleanupRegistry.trackDir(scratch, { image: options.image, docker });
@@ -107,6 +120,9 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
   let network: string | undefined;
   let deadline: Deadline | undefined;
   let ownershipRestored = false;
+  /** Set once description.json is written: the job folder is then the job's record, kept whatever happens next. */
+  let described = false;
+  let unsubscribeStop: (() => void) | undefined;
   const giveBackScratch = async () => {
     if (ownershipRestored || containers.length === 0) { return; }
     ownershipRestored = true;
@@ -114,6 +130,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     if (problem) { options.onProgress?.(`Warning: ${problem}`); }
   };
   try {
+    fs.mkdirSync(outputDir);
     // Everything that can be checked is checked before a container starts.
     const channels = await resolveChannels(request, {
       assemblyDir: options.assemblyDir,
@@ -160,7 +177,11 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     const startTime = new Date();
     let firstFailure: { host: number; code: number } | undefined;
     let timedOut = false;
+    let stopped = false;
     const names = hosts.map((h) => containerName(jobName, h.name));
+    if (options.stop?.requested) {
+      throw new LocalModeError(`Training job ${jobName} was stopped before its containers started: nothing ran, nothing was kept.`);
+    }
     hosts.forEach((h, i) => {
       const mounts: BindMount[] = [
         { hostPath: hostDirs[i].config, containerPath: '/opt/ml/input/config' },
@@ -202,16 +223,23 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
       }, () => undefined);
     });
 
+    unsubscribeStop = options.stop?.onRequest((forced) => {
+      if (timedOut) { return; }
+      stopped = true;
+      void stopContainers(docker, names, forced ? 0 : options.stopGraceSeconds);
+    });
     const maxRuntime = request.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS;
     // MaxRuntimeInSeconds may exceed setTimeout's limit (2^31-1 ms): see ../deadline.ts.
     deadline = startDeadline(maxRuntime * 1000, () => {
+      if (stopped) { return; }
       timedOut = true;
       void stopContainers(docker, names, options.stopGraceSeconds);
     });
 
     const settled = await Promise.allSettled(containers.map((c) => c.exited));
     deadline.cancel();
-    if (timedOut && options.stopGraceSeconds > 0 && settled.some((r) => r.status === 'fulfilled' && r.value === SIGKILL_EXIT_CODE)) {
+    unsubscribeStop?.();
+    if ((timedOut || stopped) && options.stopGraceSeconds > 0 && settled.some((r) => r.status === 'fulfilled' && r.value === SIGKILL_EXIT_CODE)) {
       const note = sigtermIgnoredNote(options.image, options.stopGraceSeconds);
       if (note) options.onProgress?.(note.replace(/^byoa: /, ''));
     }
@@ -221,11 +249,17 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
 
     // Artifacts are exported whatever the outcome; the files must be ours to read.
     await giveBackScratch();
-    const modelSymlinks = await exportArtifacts(hosts.map((h, i) => ({ host: h.name, ...hostDirs[i] })), scratch, modelArtifact, outputArtifact);
+    let modelSymlinks: string[];
+    try {
+      modelSymlinks = await exportArtifacts(hosts.map((h, i) => ({ host: h.name, ...hostDirs[i] })), scratch, modelArtifact, outputArtifact);
+    } catch (e) {
+      throw explainFileSystemError(e, 'Writing the model and output archives into', outputDir);
+    }
     const failureFile = firstFailure ? path.join(hostDirs[firstFailure.host].output, 'failure') : undefined;
     const outcome = trainingOutcome({
       hosts: hosts.map((h) => h.name),
       timedOut,
+      stopped,
       maxRuntimeSeconds: maxRuntime,
       stopGraceSeconds: options.stopGraceSeconds,
       firstFailure: firstFailure && {
@@ -240,10 +274,14 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
 
     const finalMetrics = metrics.finalMetrics();
     const metricsPath = paths.metricsPath;
-    fs.writeFileSync(metricsPath, JSON.stringify({
-      finalMetrics: finalMetrics.map(pointJson),
-      series: metrics.series.map(pointJson),
-    }, undefined, 2));
+    try {
+      fs.writeFileSync(metricsPath, JSON.stringify({
+        finalMetrics: finalMetrics.map(pointJson),
+        series: metrics.series.map(pointJson),
+      }, undefined, 2));
+    } catch (e) {
+      throw explainFileSystemError(e, 'Writing the metrics file', metricsPath);
+    }
 
     const description = trainingDescription({
       request,
@@ -263,6 +301,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     });
     const descriptionPath = paths.descriptionPath;
     writeDescription(descriptionPath, description);
+    described = true;
 
     return {
       jobName,
@@ -279,6 +318,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     };
   } finally {
     deadline?.cancel();
+    unsubscribeStop?.();
     // Containers run with --rm; anything still registered (an error, an
     // interrupted start) is removed here.
     const leftover = containers.map((c) => c.name).filter((n) => cleanupRegistry.pending().containers.includes(n));
@@ -286,6 +326,8 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     // On every path (also a docker error): what the containers wrote is given back before the scratch folder is removed.
     await giveBackScratch();
     await cleanupRegistry.cleanup({ networks: network ? [network] : [], dirs: [scratch] });
+    // Nothing half-made is left as if it were a job: no empty folder, no archive without its description.
+    if (!described) { removeJobFolder(paths.jobDir); }
   }
 }
 

@@ -32,6 +32,8 @@ export interface TransformDescriptionInput {
   /** The model's name when the request has none. */
   readonly modelName?: string;
   readonly failureReason?: string;
+  /** The job was asked to stop (StopTransformJob; SIGINT or SIGTERM of the CLI): status `Stopped`, whatever the files did. @default false */
+  readonly stopped?: boolean;
   /** The effective batch settings. */
   readonly executionParameters: ExecutionParameters;
   readonly invocationsTimeoutSeconds: number;
@@ -55,8 +57,8 @@ export function transformDescription(d: TransformDescriptionInput): DescribeTran
   return {
     TransformJobName: d.jobName,
     TransformJobArn: d.arn,
-    TransformJobStatus: d.failureReason ? 'Failed' : 'Completed',
-    FailureReason: d.failureReason,
+    TransformJobStatus: d.stopped ? 'Stopped' : d.failureReason ? 'Failed' : 'Completed',
+    FailureReason: d.stopped ? undefined : d.failureReason,
     ModelName: request.ModelName ?? d.modelName,
     MaxConcurrentTransforms: d.executionParameters.maxConcurrentTransforms,
     ModelClientConfig: { InvocationsTimeoutInSeconds: d.invocationsTimeoutSeconds, InvocationsMaxRetries: d.invocationsMaxRetries },

@@ -21,7 +21,7 @@ import * as path from 'path';
 import { Readable, pipeline } from 'stream';
 import { setTimeout as sleep } from 'timers/promises';
 import * as zlib from 'zlib';
-import type { CreateModelInput, CreateTransformJobRequest, DescribeTransformJobResponse } from '@aws-sdk/client-sagemaker';
+import type { ContainerDefinition, CreateModelInput, CreateTransformJobRequest, DescribeTransformJobResponse } from '@aws-sdk/client-sagemaker';
 import { DataProcessor } from './data-processing';
 import { ExecutionParameters, parseBatchStrategy, resolveExecutionParameters, validateRequestedParameters } from './execution-parameters';
 import { resolveTransformInputs, TransformInputFile } from './inputs';
@@ -32,11 +32,13 @@ import { createSplitter } from './splitters';
 import { LocalModeError } from '../../errors';
 import { TransformProgress } from '../../local-types';
 import { cleanupRegistry, DockerCli } from '../docker';
+import { explainWriteError } from '../fs-errors';
 import { uniqueJobName } from '../job-name';
 import { HttpAnswer, HttpFailure } from '../serving/loopback-http';
 import { createModelDir, extractCodeArchive, extractModelArchive } from '../serving/model-archive';
 import { ServingContainer } from '../serving/serving-container';
-import { createJobFolder, localJobArn, transformJobPaths, writeDescription } from '../work-dir';
+import { StopRequest } from '../stop-request';
+import { createJobFolder, localJobArn, removeJobFolder, transformJobPaths, writeDescription } from '../work-dir';
 
 const MB = 1024 * 1024;
 const NEWLINE = Buffer.from('\n');
@@ -99,6 +101,14 @@ export interface TransformRunOptions {
    * results are the same; tests compare both). @default true
    */
   readonly fastLinePath?: boolean;
+  /**
+   * Stops the job when requested (StopTransformJob): the container gets
+   * SIGTERM (SIGKILL after `stopGraceSeconds`; at once on a second request),
+   * the files in flight fail, and the job ends `Stopped`. The `.out` files of
+   * the inputs that finished are kept (SageMaker keeps none).
+   * @default - the job is not stoppable
+   */
+  readonly stop?: StopRequest;
 }
 
 /** Outcome of one input file. */
@@ -112,7 +122,7 @@ export interface TransformFileResult {
 
 export interface TransformRunResult {
   readonly jobName: string;
-  readonly status: 'Completed' | 'Failed';
+  readonly status: 'Completed' | 'Failed' | 'Stopped';
   readonly failureReason?: string;
   /** The job's folder (holds the `.out` files and description.json). */
   readonly outputDir: string;
@@ -172,6 +182,55 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
 
   const { outputDir, descriptionPath } = transformJobPaths(options.workDir, jobName);
   createJobFolder(outputDir);
+  try {
+    return await runInJobFolder(options, {
+      jobName,
+      creationTime,
+      retries,
+      timeoutSeconds,
+      splitType,
+      compression,
+      assembleWith,
+      contentType,
+      accept,
+      dataProcessor,
+      container,
+      inputs,
+      outputDir,
+      descriptionPath,
+    });
+  } catch (e) {
+    // A job that never started, or whose outputs could not be written, leaves no folder (and no half-written .out) behind.
+    if (!fs.existsSync(descriptionPath)) { removeJobFolder(outputDir); }
+    throw explainWriteError(e, `Writing the outputs of transform job ${jobName} into`, outputDir);
+  }
+}
+
+/** What `runTransformJob` checked and derived from the request before creating the job folder. */
+interface CheckedJob {
+  readonly jobName: string;
+  readonly creationTime: Date;
+  readonly retries: number;
+  readonly timeoutSeconds: number;
+  readonly splitType: string;
+  readonly compression: string;
+  readonly assembleWith: string;
+  readonly contentType?: string;
+  readonly accept?: string;
+  readonly dataProcessor?: DataProcessor;
+  readonly container: ContainerDefinition;
+  readonly inputs: TransformInputFile[];
+  readonly outputDir: string;
+  readonly descriptionPath: string;
+}
+
+/** The job, once its folder exists: model, container, records, description. */
+async function runInJobFolder(options: TransformRunOptions, job: CheckedJob): Promise<TransformRunResult> {
+  const { request } = options;
+  const {
+    jobName, creationTime, retries, timeoutSeconds, splitType, compression, assembleWith, contentType, accept, dataProcessor,
+    container, inputs, outputDir, descriptionPath,
+  } = job;
 
   const environment: { [key: string]: string } = {
     ...(container.Environment ?? {}),
@@ -195,26 +254,31 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
     throw e;
   }
   let serving: ServingContainer | undefined;
+  let unsubscribeStop: (() => void) | undefined;
   let result: TransformRunResult;
   try {
-    try {
-      serving = await ServingContainer.start({
-        docker: options.docker,
-        image: options.image,
-        environment,
-        modelDir,
-        codeDir,
-        namePrefix: `byoa-transform-${jobName}`.slice(0, 60),
-        labels: { 'byoa.transform-job': jobName },
-        startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
-        stopGraceSeconds: options.stopGraceSeconds ?? DEFAULT_TRANSFORM_STOP_GRACE_SECONDS,
-        onLog: options.onLogLine,
-        maxSockets: 128,
-      });
-    } catch (e) {
-      fs.rmSync(outputDir, { recursive: true, force: true });
-      throw e;
+    serving = await ServingContainer.start({
+      docker: options.docker,
+      image: options.image,
+      environment,
+      modelDir,
+      codeDir,
+      namePrefix: `byoa-transform-${jobName}`.slice(0, 60),
+      labels: { 'byoa.transform-job': jobName },
+      startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
+      stopGraceSeconds: options.stopGraceSeconds ?? DEFAULT_TRANSFORM_STOP_GRACE_SECONDS,
+      onLog: options.onLogLine,
+      maxSockets: 128,
+    });
+    if (options.stop?.requested) {
+      throw new LocalModeError(`Transform job ${jobName} was stopped before its records were sent: nothing was transformed, nothing was kept.`);
     }
+    let stopped = false;
+    const running = serving;
+    unsubscribeStop = options.stop?.onRequest((forced) => {
+      stopped = true;
+      void running.stop(forced ? 0 : undefined);
+    });
     const startTime = new Date();
     const executionParameters = resolveExecutionParameters(
       { MaxConcurrentTransforms: request.MaxConcurrentTransforms, BatchStrategy: request.BatchStrategy, MaxPayloadInMB: request.MaxPayloadInMB },
@@ -239,10 +303,12 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
       fastLinePath: options.fastLinePath ?? true,
     });
     const files = await engine.run();
+    unsubscribeStop?.();
     result = describeJob({
       request,
       options,
       jobName,
+      stopped,
       creationTime,
       startTime,
       endTime: new Date(),
@@ -256,6 +322,7 @@ export async function runTransformJob(options: TransformRunOptions): Promise<Tra
     });
     options.onOutputsWritten?.(result);
   } finally {
+    unsubscribeStop?.();
     await serving?.stop();
     await cleanupRegistry.cleanup({ dirs: codeDir ? [modelDir, codeDir] : [modelDir] });
   }
@@ -266,6 +333,8 @@ interface FinishedJob {
   readonly request: CreateTransformJobRequest;
   readonly options: TransformRunOptions;
   readonly jobName: string;
+  /** The job was stopped (its status is then `Stopped`, whatever the files did). */
+  readonly stopped: boolean;
   readonly creationTime: Date;
   readonly startTime: Date;
   readonly endTime: Date;
@@ -284,11 +353,12 @@ function describeJob(job: FinishedJob): TransformRunResult {
     request, options, jobName, creationTime, startTime, endTime, executionParameters,
     files, records, retries, timeoutSeconds, outputDir, descriptionPath,
   } = job;
-  const failureReason = transformFailureReason(files);
-  const status = failureReason ? 'Failed' : 'Completed';
+  const failureReason = job.stopped ? undefined : transformFailureReason(files);
+  const status = job.stopped ? 'Stopped' : failureReason ? 'Failed' : 'Completed';
   const description = transformDescription({
     request,
     jobName,
+    stopped: job.stopped,
     arn: localJobArn('transform-job', jobName, options),
     modelName: options.model.ModelName,
     failureReason,
@@ -724,13 +794,18 @@ function describeRecords(payload: Payload, firstRecord: number): string {
   return payload.records === 1 ? `record ${firstRecord}` : `records ${firstRecord}-${firstRecord + payload.records - 1}`;
 }
 
-/** Writes every part at the file's current position (fs.writev, asynchronous). */
+/**
+ * Writes every part at the file's current position (fs.writev, asynchronous).
+ * A short write (the disk filled up) goes on with the rest, so that the
+ * error the system gives (ENOSPC) is the one reported.
+ */
 function writeAll(fd: number, parts: Buffer[], bytes: number): Promise<void> {
   return new Promise((resolve, reject) => {
     fs.writev(fd, parts, (err, written) => {
       if (err) reject(err);
-      else if (written !== bytes) reject(new Error(`short write: ${written} of ${bytes} bytes`));
-      else resolve();
+      else if (written === bytes) resolve();
+      else if (written === 0) reject(Object.assign(new Error('no space left on device (nothing more could be written)'), { code: 'ENOSPC' }));
+      else writeAll(fd, [Buffer.concat(parts).subarray(written)], bytes - written).then(resolve, reject);
     });
   });
 }

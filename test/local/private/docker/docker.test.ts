@@ -9,6 +9,8 @@ import { requireDocker } from '../../local-test-helpers';
 
 /** The label local mode puts on every container of this process. */
 const PID = `byoa.pid=${process.pid}`;
+/** The host label of every container of this process. */
+const HOST = `byoa.host=${os.hostname()}`;
 
 /** The real modules (not the import wrappers), so their functions can be spied on as the code under test calls them. */
 const realFs = jest.requireActual<typeof import('fs')>('fs');
@@ -35,7 +37,7 @@ describe('buildRunArgs', () => {
     });
     // THEN
     expect(args).toEqual([
-      'run', '--rm', '--name', 'c1', '--label', 'byoa.local=true', '--label', PID, '--label', 'byoa.job=j',
+      'run', '--rm', '--name', 'c1', '--label', 'byoa.local=true', '--label', PID, '--label', HOST, '--label', 'byoa.job=j',
       '--network', 'host', '--hostname', 'algo-1', '--add-host', 'algo-2:127.0.1.2', '--user', '0:0',
       '--stop-timeout', '30', '-p', '127.0.0.1:4000:8080',
       '--mount', 'type=bind,source=/h/a,target=/c/a,readonly',
@@ -45,7 +47,7 @@ describe('buildRunArgs', () => {
   });
 
   test('detach and a minimal container', () => {
-    expect(buildRunArgs({ image: 'i', detach: true })).toEqual(['run', '-d', '--label', 'byoa.local=true', '--label', PID, 'i']);
+    expect(buildRunArgs({ image: 'i', detach: true })).toEqual(['run', '-d', '--label', 'byoa.local=true', '--label', PID, '--label', HOST, 'i']);
   });
 
   test('with envFileDir the environment goes into an env-file, except what a line-based file cannot hold', () => {
@@ -58,7 +60,7 @@ describe('buildRunArgs', () => {
     });
     // THEN only the values with line breaks are on the command line
     expect(args).toEqual([
-      'run', '--name', 'job-algo-1', '--label', 'byoa.local=true', '--label', PID,
+      'run', '--name', 'job-algo-1', '--label', 'byoa.local=true', '--label', PID, '--label', HOST,
       '--env-file', '/scratch/job-algo-1.env', '-e', 'MULTI=line1\nline2', '-e', 'CR=x\r', 'i',
     ]);
     expect(args.join(' ')).not.toContain('s3cr3t');
@@ -67,7 +69,7 @@ describe('buildRunArgs', () => {
       inline: [['#B', '2'], ['C D', '3'], ['E', 'a\nb']],
     });
     // AND without anything for the file, no env-file
-    expect(buildRunArgs({ image: 'i', envFileDir: '/scratch', env: { M: 'a\nb' } })).toEqual(['run', '--label', 'byoa.local=true', '--label', PID, '-e', 'M=a\nb', 'i']);
+    expect(buildRunArgs({ image: 'i', envFileDir: '/scratch', env: { M: 'a\nb' } })).toEqual(['run', '--label', 'byoa.local=true', '--label', PID, '--label', HOST, '-e', 'M=a\nb', 'i']);
   });
 });
 
@@ -109,7 +111,7 @@ describe('file ownership and temp-folder removal (as a non-root user; the docker
     // THEN one docker run with exactly these arguments (the missing folder is skipped)
     expect(problem).toBeUndefined();
     expect(fakeCalls()).toEqual([[
-      'run', '--rm', '--label', 'byoa.local=true', '--label', PID, '--network', 'none', '--user', '0:0',
+      'run', '--rm', '--label', 'byoa.local=true', '--label', PID, '--label', HOST, '--network', 'none', '--user', '0:0',
       '--mount', `type=bind,source=${written},target=/byoa-chown/0`, '--entrypoint', 'chown', 'algo:1', '-R', '1000:1001', '/byoa-chown/0',
     ]]);
     expect(fakeCalls()[0]).toEqual(ownershipRunArgs([written], 'algo:1', 1000, 1001));

@@ -7,9 +7,10 @@
  * they issued must carry the label.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { LocalEndpoint } from '../../../../src/local/local-endpoint';
-import { buildRunArgs, DockerCli, LOCAL_LABEL, ownLabels, PID_LABEL, restoreOwnership } from '../../../../src/local/private/docker';
+import { buildRunArgs, DockerCli, HOST_LABEL, LOCAL_LABEL, ownLabels, PID_LABEL, restoreOwnership } from '../../../../src/local/private/docker';
 import { runTransformJob } from '../../../../src/local/private/transform/runner';
 import { buildServingImage, modelTempDirs, ownContainers, SERVING_IMAGE, tempDir } from '../../fixtures/serving/fixture';
 import { leftoverContainers, requireDocker } from '../../local-test-helpers';
@@ -61,8 +62,8 @@ describe('byoa.pid label', () => {
     // WHEN a caller passes labels of the same names
     const args = buildRunArgs({ image: 'i', labels: { [PID_LABEL]: '1', [LOCAL_LABEL]: 'false', other: 'x' } });
     // THEN
-    expect(labelsOf(args)).toEqual([`${LOCAL_LABEL}=true`, OWN, 'other=x']);
-    expect(ownLabels()).toEqual({ [LOCAL_LABEL]: 'true', [PID_LABEL]: String(process.pid) });
+    expect(labelsOf(args)).toEqual([`${LOCAL_LABEL}=true`, OWN, `${HOST_LABEL}=${os.hostname()}`, 'other=x']);
+    expect(ownLabels()).toEqual({ [LOCAL_LABEL]: 'true', [PID_LABEL]: String(process.pid), [HOST_LABEL]: os.hostname() });
   });
 
   test('GIVEN the real transform runner, endpoint and chown helper WHEN they run THEN every container they create carries byoa.pid=<this process>', async () => {

@@ -9,6 +9,11 @@ describe('trainingOutcome', () => {
     expect(trainingOutcome(end())).toEqual({ status: 'Completed', secondaryStatus: 'Completed' });
   });
 
+  test('GIVEN a stop request THEN Stopped without a reason wins over the max runtime and a failing host (the stopped container exits non-zero)', () => {
+    expect(trainingOutcome(end({ stopped: true, timedOut: true, firstFailure: { host: 0, code: 143, failureFile: '' } })))
+      .toEqual({ status: 'Stopped', secondaryStatus: 'Stopped' });
+  });
+
   test('GIVEN the max runtime was reached THEN MaxRuntimeExceeded wins over a failing host', () => {
     const outcome = trainingOutcome(end({ timedOut: true, firstFailure: { host: 0, code: 137, failureFile: 'killed' } }));
     expect(outcome).toEqual({

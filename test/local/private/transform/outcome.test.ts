@@ -47,6 +47,27 @@ describe('transformDescription', () => {
     });
   });
 
+  test('GIVEN a stopped job THEN the description says Stopped without a failure reason, whatever its files did', () => {
+    const time = new Date('2026-01-01T00:00:00Z');
+    const description = transformDescription({
+      request: { TransformJobName: 'tj', ModelName: 'm', TransformInput: undefined, TransformOutput: { S3OutputPath: 's3://x/' }, TransformResources: undefined },
+      jobName: 'tj-2',
+      arn: 'arn:aws:sagemaker:eu-west-1:1:transform-job/tj-2',
+      stopped: true,
+      failureReason: 'b.csv: the container stopped',
+      executionParameters: { maxConcurrentTransforms: 1, multiRecord: true, maxPayloadInMB: 6 },
+      invocationsTimeoutSeconds: 600,
+      invocationsMaxRetries: 3,
+      outputDir: '/w/tj-2',
+      assemblyDir: '/a',
+      creationTime: time,
+      startTime: time,
+      endTime: time,
+    });
+    expect(description.TransformJobStatus).toBe('Stopped');
+    expect(description.FailureReason).toBeUndefined();
+  });
+
   test('GIVEN a relative file:// input THEN the description shows it as an absolute file:// URI', () => {
     const time = new Date('2026-01-01T00:00:00Z');
     const description = transformDescription({
