@@ -5,8 +5,9 @@
  *
  *   byoa local train     PIPELINE [--app cdk.out] [--workdir DIR]
  *   byoa local transform PIPELINE [--model PATH|s3://...] [--app cdk.out] [--workdir DIR]
- *   byoa local serve     PIPELINE [--model PATH|s3://...] [--app cdk.out] [--workdir DIR]
- *   byoa local run       PIPELINE [--app cdk.out] [--workdir DIR] [--keep-serving]
+ *   byoa local serve     PIPELINE [--model PATH|s3://...] [--port N] [--app cdk.out] [--workdir DIR]
+ *   byoa local run       PIPELINE [--app cdk.out] [--workdir DIR] [--keep-serving] [--port N]
+ *   byoa local tidy      [--workdir DIR] [--dry-run]
  *   byoa cloud run|follow|status|logs|invoke PIPELINE ...   (see cloud-commands.ts)
  *   byoa --version
  *
@@ -129,6 +130,7 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
         'profile': { type: 'string' },
         'region': { type: 'string' },
         'keep-serving': { type: 'boolean', default: false },
+        'port': { type: 'string' },
         'help': { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -143,6 +145,18 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
   if (parsed.values['keep-serving'] && sub !== 'run') {
     output.err('byoa: --keep-serving only applies to \'byoa local run\'.');
     return 2;
+  }
+  let runtimePort: number | undefined;
+  if (parsed.values.port !== undefined) {
+    if (sub !== 'serve' && sub !== 'run') {
+      output.err('byoa: --port only applies to \'byoa local serve\' and \'byoa local run\' (the port of the local SageMaker Runtime API).');
+      return 2;
+    }
+    runtimePort = Number(parsed.values.port);
+    if (!/^\d+$/.test(parsed.values.port) || runtimePort < 1 || runtimePort > 65535) {
+      output.err(`byoa: --port must be a port number from 1 to 65535; got '${parsed.values.port}'.`);
+      return 2;
+    }
   }
   if (parsed.values.model !== undefined && sub !== 'transform' && sub !== 'serve') {
     output.err(`byoa: --model only applies to 'byoa local transform' and 'byoa local serve' ('byoa local ${sub}' trains its own model).`);
@@ -165,7 +179,7 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
       observer,
     });
     const spec = runner._spec;
-    const cli: CliRun = { runner, spec, output, observer, deps, profile: parsed.values.profile, region: parsed.values.region };
+    const cli: CliRun = { runner, spec, output, observer, deps, profile: parsed.values.profile, region: parsed.values.region, runtimePort };
     switch (sub) {
       case 'train':
         return await trainCommand(cli);
@@ -234,6 +248,8 @@ interface CliRun {
   /** AWS profile and region for an s3:// model. */
   readonly profile?: string;
   readonly region?: string;
+  /** `--port`: the port of the local SageMaker Runtime API. */
+  readonly runtimePort?: number;
 }
 
 /** The exit code of a process ended by `signal`, as the shell reports it (130 for SIGINT, 143 for SIGTERM). */
@@ -389,13 +405,20 @@ function exampleContentType(spec: RunSpec): string {
   return spec.transform?.TransformInput?.ContentType ?? 'application/json';
 }
 
-/** Starts the endpoint and prints how to call it; throws (with the container's last lines) when it does not get healthy. */
+/**
+ * Starts the endpoint and prints how to call it through the local SageMaker
+ * Runtime API; throws (with the container's last lines) when it does not
+ * get healthy.
+ */
 async function startEndpoint(cli: CliRun, modelArtifact: string): Promise<LocalEndpoint> {
-  const endpoint = await cli.runner.startEndpoint({ modelArtifact });
+  const endpoint = await cli.runner.startEndpoint({ modelArtifact, runtimePort: cli.runtimePort });
   const contentType = exampleContentType(cli.spec);
-  cli.output.out(`Endpoint ${endpoint.endpointName} is healthy at ${endpoint.url}`);
-  cli.output.out(`  invoke: curl -s -X POST -H 'Content-Type: ${contentType}' --data-binary @INPUT_FILE ${endpoint.url}/invocations`);
-  cli.output.out(`  health: curl -s ${endpoint.url}/ping`);
+  const name = endpoint.endpointName;
+  cli.output.out(`Endpoint ${name} is healthy: SageMaker Runtime API at ${endpoint.runtimeUrl}`);
+  cli.output.out('  (InvokeEndpoint for any SageMaker Runtime client given this endpoint URL; signatures are not checked)');
+  cli.output.out(`  invoke: aws sagemaker-runtime invoke-endpoint --endpoint-url ${endpoint.runtimeUrl} --endpoint-name ${name} `
+    + `--content-type ${contentType} --body fileb://INPUT_FILE OUTPUT_FILE`);
+  cli.output.out(`  or:     curl -s -X POST -H 'Content-Type: ${contentType}' --data-binary @INPUT_FILE ${endpoint.invocationsUrl}`);
   return endpoint;
 }
 
@@ -403,10 +426,12 @@ async function startEndpoint(cli: CliRun, modelArtifact: string): Promise<LocalE
 const STOP_WAIT_NOTICE_MS = 5000;
 
 /**
- * Serves until SIGINT or SIGTERM, then stops the endpoint. A second signal
- * while stopping removes everything at once and exits 130.
+ * Serves until SIGINT or SIGTERM, then stops the endpoint (exit code 0). A
+ * second signal while stopping removes everything at once and exits 130.
+ * When the container exits on its own meanwhile (it crashed, or was
+ * killed), says so with its last log lines: exit code 1.
  */
-async function serveUntilSignal(cli: CliRun, endpoint: LocalEndpoint): Promise<void> {
+async function serveUntilSignal(cli: CliRun, endpoint: LocalEndpoint): Promise<number> {
   let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
   const received = new Promise<NodeJS.Signals>((resolve) => {
     let count = 0;
@@ -424,7 +449,15 @@ async function serveUntilSignal(cli: CliRun, endpoint: LocalEndpoint): Promise<v
   process.on('SIGTERM', onSignal);
   try {
     cli.output.out(`Serving ${endpoint.endpointName} until Ctrl-C (SIGINT or SIGTERM).`);
-    const signal = await received;
+    const ended = await Promise.race([received.then((signal) => ({ signal })), endpoint._whenContainerExits()]);
+    if (!('signal' in ended)) {
+      cli.output.err(`byoa: the container of endpoint ${endpoint.endpointName} exited with code ${ended.code} while serving; `
+        + 'the endpoint no longer answers.'
+        + (ended.logs ? `\n--- last container output ---\n${ended.logs}` : ' It printed nothing.'));
+      await endpoint.stop();
+      return 1;
+    }
+    const signal = ended.signal;
     cli.output.out(`Received ${signal}: stopping endpoint ${endpoint.endpointName}: waiting for its container to exit after SIGTERM `
       + `(SIGKILL after ${endpoint.stopGracePeriod.toSeconds()} s); press Ctrl-C again to remove it at once.`);
     const started = Date.now();
@@ -437,6 +470,7 @@ async function serveUntilSignal(cli: CliRun, endpoint: LocalEndpoint): Promise<v
       clearInterval(waiting);
     }
     cli.output.out(`Endpoint ${endpoint.endpointName} stopped.`);
+    return 0;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -457,11 +491,10 @@ async function serveCommand(cli: CliRun, modelOption: string | undefined): Promi
     return 1;
   }
   try {
-    await serveUntilSignal(cli, endpoint);
+    return await serveUntilSignal(cli, endpoint);
   } finally {
     await endpoint.stop();
   }
-  return 0;
 }
 
 /** Runs one step of `run` (its exit code: 0 when it succeeded); prints which step failed or was stopped, and why. */
@@ -507,7 +540,8 @@ async function runCommand(cli: CliRun, keepServing: boolean): Promise<number> {
     if (served !== 0) return served;
     try {
       if (keepServing) {
-        await serveUntilSignal(cli, endpoint!);
+        const serving = await serveUntilSignal(cli, endpoint!);
+        if (serving !== 0) return serving;
       } else {
         output.out(`Stopping endpoint ${endpoint!.endpointName} (use --keep-serving to keep it serving until Ctrl-C).`);
       }

@@ -37,6 +37,9 @@ const COMMON_OPTIONS = `  --app DIR       Cloud assembly directory (default: cdk
                   up (default: .byoa)
   -h, --help      Show this help`;
 
+const PORT_OPTION = `  --port N        Port of the local SageMaker Runtime API on 127.0.0.1
+                  (default: a free port, printed)`;
+
 const MODEL_OPTION = `  --model PATH    The model archive (model.tar.gz) to use: a file, or the
                   s3://BUCKET/KEY of a model trained in the cloud (downloaded
                   to WORKDIR/models/, with a progress line for large ones).
@@ -85,29 +88,36 @@ ${MODEL_OPTION}
 ${COMMON_OPTIONS}
 
 ${EXIT_CODES}`,
-  serve: `Usage: byoa local serve PIPELINE [--model PATH] [--app cdk.out] [--workdir DIR]
+  serve: `Usage: byoa local serve PIPELINE [--model PATH] [--port N] [--app cdk.out] [--workdir DIR]
 
 Starts the model's serving container (IMAGE serve) as a local real-time
-endpoint on 127.0.0.1, prints its URL and serves until Ctrl-C (SIGINT or
-SIGTERM), then stops and removes the container (exit code 0). Exit code 1
-when the container does not get healthy (the reason and its last log lines
-are printed).
+endpoint and serves it through a local SageMaker Runtime API on 127.0.0.1:
+POST /endpoints/<EndpointName>/invocations, with InvokeEndpoint's headers,
+6 MB limit, 60 s timeout and error shapes (a container error is a ModelError
+with its original status). Point any SageMaker Runtime client at the printed
+URL (the AWS CLI's --endpoint-url, boto3's endpoint_url, the JavaScript SDK's
+endpoint); any credentials and region do, as signatures are not checked.
+Serves until Ctrl-C (SIGINT or SIGTERM), then stops and removes the container
+(exit code 0). Exit code 1 when the container does not get healthy, or exits
+while it serves (the reason and its last log lines are printed).
 
 Options:
 ${MODEL_OPTION}
+${PORT_OPTION}
 ${COMMON_OPTIONS}
 
 ${EXIT_CODES}`,
-  run: `Usage: byoa local run PIPELINE [--app cdk.out] [--workdir DIR] [--keep-serving]
+  run: `Usage: byoa local run PIPELINE [--app cdk.out] [--workdir DIR] [--keep-serving] [--port N]
 
 Runs the whole pipeline: training, then the batch transform it defines (on the
-new model), then the endpoint it defines (started, checked healthy, URL
-printed). The endpoint is stopped at the end unless --keep-serving is given
+new model), then the endpoint it defines (started, checked healthy, its local
+SageMaker Runtime API URL printed, as in 'byoa local serve'). The endpoint is stopped at the end unless --keep-serving is given
 (then it serves until Ctrl-C). Exit code 0 only when every step succeeded;
 otherwise the failed step and its reason are printed (exit code 1).
 
 Options:
   --keep-serving  Keep the endpoint serving until Ctrl-C (SIGINT or SIGTERM)
+${PORT_OPTION}
 ${COMMON_OPTIONS}
 
 ${EXIT_CODES}`,

@@ -208,6 +208,12 @@ export interface LocalEndpointOptions {
    * @default Duration.seconds(30)
    */
   readonly stopGracePeriod?: Duration;
+  /**
+   * Loopback port of the local SageMaker Runtime API that serves the
+   * endpoint ({@link LocalEndpoint.runtimeUrl}).
+   * @default - the one already running in this process, else a free port
+   */
+  readonly runtimePort?: number;
 }
 
 /**
@@ -459,6 +465,8 @@ export class DockerRunner {
         stopGracePeriod: options.stopGracePeriod,
         logSink: observer ? { writeLine: (line) => observer.onLogLine({ jobName: endpointName, host: 'algo-1', stream: 'stdout', line }) } : undefined,
         logPrefix: '',
+        runtimePort: options.runtimePort,
+        variantName: variant?.VariantName,
       }, this.docker);
     });
   }

@@ -27,9 +27,20 @@ export class ModelError extends Error {
   /** The container's answer body (UTF-8, at most 4096 characters). */
   public readonly originalMessage: string;
 
-  constructor(originalStatusCode: number, originalMessage: string, endpointName: string) {
+  /**
+   * @param originalStatusCode the container's HTTP status
+   * @param originalMessage the container's answer body
+   * @param endpointName the local endpoint's name
+   * @param recentLogs the container's last log lines, included in the message (when they are not shown elsewhere)
+   */
+  constructor(originalStatusCode: number, originalMessage: string, endpointName: string, recentLogs?: string) {
     super(`Received ${originalStatusCode >= 500 ? 'server' : 'client'} error (${originalStatusCode}) from the model container `
-      + `with message "${originalMessage}". See the logs of local endpoint '${endpointName}' for more information.`);
+      + `with message "${originalMessage}". `
+      + (recentLogs === undefined
+        ? `See the logs of local endpoint '${endpointName}' for more information.`
+        : recentLogs
+          ? `The last lines of the log of local endpoint '${endpointName}':\n${recentLogs}`
+          : `The container of local endpoint '${endpointName}' printed nothing.`));
     this.name = 'ModelError';
     this.originalStatusCode = originalStatusCode;
     this.originalMessage = originalMessage;

@@ -3,8 +3,10 @@ import { Duration } from 'aws-cdk-lib';
 import { LocalModeError, ModelError } from './errors';
 import { cleanupRegistry, DockerCli } from './private/docker';
 import { MAX_INVOKE_PAYLOAD_BYTES } from '../private/sagemaker-limits';
+import { FORWARDED_HEADERS, forwardedHeaders, InvocationOutcome } from './private/serving/invocation';
 import { HttpFailure } from './private/serving/loopback-http';
 import { createModelDir, extractCodeArchive, extractModelArchive } from './private/serving/model-archive';
+import { FrontRequest, RuntimeFront } from './private/serving/runtime-front';
 import { ServingContainer } from './private/serving/serving-container';
 
 /** Receives the log lines of a local container, one at a time. */
@@ -71,6 +73,19 @@ export interface LocalEndpointProps {
    * @default - `[<endpointName>] `
    */
   readonly logPrefix?: string;
+  /**
+   * Loopback port of the local SageMaker Runtime API that serves this
+   * endpoint (see {@link LocalEndpoint.runtimeUrl}). The endpoints of one
+   * process share a port: one that asks for none joins the one that runs.
+   * @default - the port of the local SageMaker Runtime API already running in this process, else a free port
+   */
+  readonly runtimePort?: number;
+  /**
+   * The production variant it stands for, named in the
+   * `x-Amzn-Invoked-Production-Variant` header of each answer.
+   * @default 'AllTraffic'
+   */
+  readonly variantName?: string;
 }
 
 /** Options of one invocation; each maps to the InvokeEndpoint parameter of the same name. */
@@ -137,6 +152,19 @@ export class LocalEndpoint {
   public static async _start(props: LocalEndpointProps, docker: DockerCli): Promise<LocalEndpoint> {
     const endpointName = props.endpointName ?? 'local-endpoint';
     const prefix = props.logPrefix ?? `[${endpointName}] `;
+    const front = await RuntimeFront.acquire(props.runtimePort);
+    let endpoint: LocalEndpoint;
+    try {
+      endpoint = await LocalEndpoint.startContainer(props, docker, endpointName, prefix, front);
+    } catch (e) {
+      front.release();
+      throw e;
+    }
+    return endpoint;
+  }
+
+  private static async startContainer(props: LocalEndpointProps, docker: DockerCli, endpointName: string, prefix: string,
+    front: RuntimeFront): Promise<LocalEndpoint> {
     const modelDir = props.modelArtifact ? await extractModelArchive(props.modelArtifact) : await createModelDir();
     const dirs = [modelDir];
     let container: ServingContainer;
@@ -162,8 +190,19 @@ export class LocalEndpoint {
       await cleanupRegistry.cleanup({ dirs });
       throw e;
     }
-    return new LocalEndpoint(endpointName, container, dirs, (props.invocationTimeout ?? Duration.seconds(60)).toMilliseconds(),
-      props.stopGracePeriod ?? Duration.seconds(30));
+    const endpoint = new LocalEndpoint(endpointName, container, dirs, (props.invocationTimeout ?? Duration.seconds(60)).toMilliseconds(),
+      props.stopGracePeriod ?? Duration.seconds(30), front, props.logSink !== undefined);
+    try {
+      endpoint.unregister = front.register(endpointName, {
+        variantName: props.variantName ?? 'AllTraffic',
+        invoke: (request: FrontRequest) => endpoint.invocation(request.body, forwardedHeaders(request.headers)),
+      });
+    } catch (e) {
+      await container.stop(0);
+      await cleanupRegistry.cleanup({ dirs });
+      throw e;
+    }
+    return endpoint;
   }
 
   /** The endpoint's name. */
@@ -171,6 +210,8 @@ export class LocalEndpoint {
   /** Time between SIGTERM and SIGKILL when the endpoint is stopped. */
   public readonly stopGracePeriod: Duration;
   private stopping: Promise<void> | undefined;
+  /** Takes the endpoint off the front. */
+  private unregister?: () => void;
 
   private constructor(
     endpointName: string,
@@ -179,14 +220,57 @@ export class LocalEndpoint {
     private readonly tempDirs: string[],
     private readonly invocationTimeoutMs: number,
     stopGracePeriod: Duration,
+    private readonly front: RuntimeFront,
+    /** Whether the container's log lines are shown (else a ModelError carries the last ones). */
+    private readonly logsShown: boolean,
   ) {
     this.endpointName = endpointName;
     this.stopGracePeriod = stopGracePeriod;
   }
 
-  /** Base URL of the container (`http://127.0.0.1:PORT`). */
+  /**
+   * Base URL of the local SageMaker Runtime API serving this endpoint
+   * (`http://127.0.0.1:PORT`): give it as the endpoint of a SageMaker
+   * Runtime client (`endpoint` of `@aws-sdk/client-sagemaker-runtime`,
+   * `endpoint_url` of boto3, `--endpoint-url` of the AWS CLI) and invoke
+   * this endpoint by its name. It answers as SageMaker Runtime does and
+   * enforces the same rules as {@link invoke}; request signatures are not
+   * checked.
+   */
+  public get runtimeUrl(): string {
+    return this.front.url;
+  }
+
+  /** `POST` URL of this endpoint's invocations on the local SageMaker Runtime API (for `curl`). */
+  public get invocationsUrl(): string {
+    return this.front.invocationsUrl(this.endpointName);
+  }
+
+  /**
+   * Base URL of the container itself (`http://127.0.0.1:PORT`). It answers
+   * without SageMaker's rules (no size limit or timeout, `/ping` and
+   * `/execution-parameters` exposed): use {@link runtimeUrl} to invoke.
+   */
   public get url(): string {
     return this.container.url;
+  }
+
+  /**
+   * The container's exit code once it has exited on its own (crashed or
+   * killed) while serving, else undefined.
+   */
+  public get containerExitCode(): number | undefined {
+    return this.stopping ? undefined : this.container.exited;
+  }
+
+  /**
+   * Resolves with the container's exit code and last log lines when it
+   * exits while serving (not when `stop()` stops it): for the CLI, which
+   * must not go on saying that it serves.
+   * @internal
+   */
+  public _whenContainerExits(): Promise<{ code: number; logs: string }> {
+    return this.container.whenExited.then((code) => ({ code, logs: this.container.recentLogs() }));
   }
 
   /** Name of the Docker container. */
@@ -218,43 +302,35 @@ export class LocalEndpoint {
    */
   public async stop(): Promise<void> {
     if (!this.stopping) {
+      this.unregister?.();
       this.stopping = (async () => {
-        await this.container.stop();
-        await cleanupRegistry.cleanup({ dirs: this.tempDirs });
+        try {
+          await this.container.stop();
+          await cleanupRegistry.cleanup({ dirs: this.tempDirs });
+        } finally {
+          this.front.release();
+        }
       })();
     }
     return this.stopping;
   }
 
   private async invokeBytes(body: Buffer, options: InvokeOptions = {}): Promise<InvokeResult> {
-    if (this.stopping) throw new LocalModeError(`Local endpoint '${this.endpointName}' is stopped.`);
-    if (body.length > LocalEndpoint.MAX_PAYLOAD_BYTES) {
-      throw new LocalModeError(`The request body of endpoint '${this.endpointName}' is ${body.length} bytes; SageMaker real-time endpoints accept at most `
-        + `${LocalEndpoint.MAX_PAYLOAD_BYTES} bytes (6 MB). Send smaller requests, or use batch transform for large inputs.`);
-    }
+    const given: { [name: string]: string | undefined } = {
+      'content-type': options.contentType,
+      'accept': options.accept,
+      'x-amzn-sagemaker-custom-attributes': options.customAttributes,
+      'x-amzn-sagemaker-target-model': options.targetModel,
+      'x-amzn-sagemaker-target-variant': options.targetVariant,
+      'x-amzn-sagemaker-inference-id': options.inferenceId,
+    };
     const headers: http.OutgoingHttpHeaders = {};
-    if (options.contentType !== undefined) headers['Content-Type'] = options.contentType;
-    if (options.accept !== undefined) headers.Accept = options.accept;
-    if (options.customAttributes !== undefined) headers['X-Amzn-SageMaker-Custom-Attributes'] = options.customAttributes;
-    if (options.targetModel !== undefined) headers['X-Amzn-SageMaker-Target-Model'] = options.targetModel;
-    if (options.targetVariant !== undefined) headers['X-Amzn-SageMaker-Target-Variant'] = options.targetVariant;
-    if (options.inferenceId !== undefined) headers['X-Amzn-SageMaker-Inference-Id'] = options.inferenceId;
-    let answer;
-    try {
-      answer = await this.container.request('POST', '/invocations', this.invocationTimeoutMs, body, headers);
-    } catch (e) {
-      const failure = e as HttpFailure;
-      if (failure.kind === 'timeout') {
-        throw new LocalModeError(`Endpoint '${this.endpointName}' did not answer the invocation within ${this.invocationTimeoutMs / 1000} s `
-          + '(SageMaker allows 60 s per invocation).');
-      }
-      const exited = this.container.exited;
-      throw new LocalModeError(`Could not reach endpoint '${this.endpointName}' (${failure.message})`
-        + (exited !== undefined ? `: its container exited with code ${exited}.\n--- last container output ---\n${this.container.recentLogs()}` : '.'));
+    for (const [lower, name] of FORWARDED_HEADERS) {
+      if (given[lower] !== undefined) headers[name] = given[lower];
     }
-    if (answer.status >= 400) {
-      throw new ModelError(answer.status, answer.body.toString('utf8').slice(0, 4096), this.endpointName);
-    }
+    const outcome = await this.invocation(body, headers);
+    if (outcome.kind !== 'answer') throw outcome.error;
+    const answer = outcome.answer;
     const flat: { [name: string]: string } = {};
     for (const [name, value] of Object.entries(answer.headers)) {
       if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : String(value);
@@ -268,4 +344,50 @@ export class LocalEndpoint {
       headers: flat,
     };
   }
+
+  /**
+   * One invocation under SageMaker's rules (6 MB, the invocation timeout,
+   * 4xx/5xx never a prediction), for both {@link invoke} and the local
+   * SageMaker Runtime API.
+   */
+  private async invocation(body: Buffer, headers: http.OutgoingHttpHeaders): Promise<InvocationOutcome> {
+    if (this.stopping) {
+      return { kind: 'stopped', error: new LocalModeError(`Local endpoint '${this.endpointName}' is stopped.`) };
+    }
+    if (body.length > LocalEndpoint.MAX_PAYLOAD_BYTES) {
+      return {
+        kind: 'too-large',
+        bytes: body.length,
+        error: new LocalModeError(`The request body of endpoint '${this.endpointName}' is ${body.length} bytes; SageMaker real-time endpoints accept at most `
+          + `${LocalEndpoint.MAX_PAYLOAD_BYTES} bytes (6 MB). Send smaller requests, or use batch transform for large inputs.`),
+      };
+    }
+    let answer;
+    try {
+      answer = await this.container.request('POST', '/invocations', this.invocationTimeoutMs, body, headers);
+    } catch (e) {
+      const failure = e as HttpFailure;
+      if (failure.kind === 'timeout') {
+        return {
+          kind: 'timeout',
+          timeoutMs: this.invocationTimeoutMs,
+          error: new LocalModeError(`Endpoint '${this.endpointName}' did not answer the invocation within ${this.invocationTimeoutMs / 1000} s `
+            + '(SageMaker allows 60 s per invocation).'),
+        };
+      }
+      const exited = this.container.exited;
+      return {
+        kind: 'unreachable',
+        error: new LocalModeError(`Could not reach endpoint '${this.endpointName}' (${failure.message})`
+          + (exited !== undefined ? `: its container exited with code ${exited}.\n--- last container output ---\n${this.container.recentLogs()}` : '.')),
+      };
+    }
+    if (answer.status >= 400) {
+      const message = answer.body.toString('utf8').slice(0, 4096);
+      const error = new ModelError(answer.status, message, this.endpointName, this.logsShown ? undefined : await this.container.settledLogs());
+      return { kind: 'model-error', status: answer.status, message, error };
+    }
+    return { kind: 'answer', answer };
+  }
+
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/byoa';
@@ -425,8 +426,9 @@ describe('byoa local run', () => {
     expect(fs.readFileSync(path.join(outDir, 'a.csv.out'), 'utf8').split('\n').slice(0, 3)).toEqual(['3', '4', '5']);
     expect(fs.existsSync(path.join(outDir, 'sub', 'b.csv.out'))).toBe(true);
     // the endpoint got healthy, its URL was printed, and it was stopped
-    expect(res.stdout).toMatch(/^Endpoint cli-endpoint is healthy at http:\/\/127\.0\.0\.1:\d+$/m);
-    expect(res.stdout).toMatch(/curl -s -X POST -H 'Content-Type: text\/csv' --data-binary @INPUT_FILE http:\/\/127\.0\.0\.1:\d+\/invocations/);
+    expect(res.stdout).toMatch(/^Endpoint cli-endpoint is healthy: SageMaker Runtime API at http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(res.stdout).toMatch(/^ {2}invoke: aws sagemaker-runtime invoke-endpoint --endpoint-url http:\/\/127\.0\.0\.1:\d+ --endpoint-name cli-endpoint --content-type text\/csv --body fileb:\/\/INPUT_FILE OUTPUT_FILE$/m);
+    expect(res.stdout).toMatch(/curl -s -X POST -H 'Content-Type: text\/csv' --data-binary @INPUT_FILE http:\/\/127\.0\.0\.1:\d+\/endpoints\/cli-endpoint\/invocations$/m);
     expect(res.stdout).toMatch(/^Pipeline TestStack\/Pipe completed locally: train, transform, endpoint\.$/m);
     expect(ourContainers()).toEqual([]);
     expect(ourModelTempDirs()).toEqual([]);
@@ -439,9 +441,9 @@ describe('byoa local run', () => {
     let answer: Promise<string> | undefined;
     const res = await runCli(['local', 'run', 'TestStack/Pipe', '--app', a.dir, '--workdir', path.join(work, 'run-keep'), '--keep-serving'], {
       onStdout: (text, kill) => {
-        const url = /healthy at (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+        const url = /SageMaker Runtime API at (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
         if (url && !answer && /Serving cli-endpoint until Ctrl-C/.test(text)) {
-          answer = httpRequest('POST', `${url}/invocations`, '1').then((r) => r.body).finally(() => kill('SIGTERM'));
+          answer = httpRequest('POST', `${url}/endpoints/cli-endpoint/invocations`, '1').then((r) => r.body).finally(() => kill('SIGTERM'));
         }
       },
     });
@@ -625,12 +627,13 @@ describe('byoa local serve', () => {
     let checks: Promise<{ ping: number; answer: string; running: string[] }> | undefined;
     const res = await runCli(['local', 'serve', 'TestStack/Pipe', '--app', a.dir, '--model', model], {
       onStdout: (text, kill) => {
-        const url = /healthy at (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+        const url = /SageMaker Runtime API at (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
         if (url && !checks && /Serving cli-endpoint until Ctrl-C/.test(text)) {
           checks = (async () => {
             try {
+              // the container's own paths are not exposed: only InvokeEndpoint
               const ping = await httpRequest('GET', `${url}/ping`);
-              const answer = await httpRequest('POST', `${url}/invocations`, '1,2');
+              const answer = await httpRequest('POST', `${url}/endpoints/cli-endpoint/invocations`, '1,2');
               return { ping: ping.status, answer: answer.body, running: ourContainers() };
             } finally {
               kill('SIGINT');
@@ -642,7 +645,7 @@ describe('byoa local serve', () => {
     // THEN
     expect(checks).toBeDefined();
     const seen = await checks!;
-    expect(seen.ping).toBe(200);
+    expect(seen.ping).toBe(404);
     expect(JSON.parse(seen.answer)).toEqual({ 'model.txt': 'served' });
     expect(seen.running).toEqual([expect.stringMatching(/^byoa-endpoint-cli-endpoint-/)]);
     expect(res.signal).toBeNull();
@@ -690,6 +693,45 @@ describe('byoa local serve', () => {
     expect(ourModelTempDirs()).toEqual([]);
   });
 
+  test('GIVEN --port WHEN the serving container is killed while it serves THEN the exit is reported with its last log lines (exit 1, nothing left)', async () => {
+    // GIVEN a free port for the local SageMaker Runtime API
+    const a = servingPipeline({ modelEnv: { FIXTURE_MODE: 'model' }, endpoint: true });
+    const model = modelArchive(path.join(work, 'killed-serve-model'), 'm');
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const free = (probe.address() as net.AddressInfo).port;
+        probe.close(() => resolve(free));
+      });
+    });
+    // WHEN the container is killed once it serves
+    let killed = false;
+    const res = await runCli(['local', 'serve', 'TestStack/Pipe', '--app', a.dir, '--model', model, '--port', String(port)], {
+      onStdout: (text) => {
+        if (!killed && /Serving cli-endpoint until Ctrl-C/.test(text)) {
+          killed = true;
+          for (const name of ourContainers()) execFileSync('docker', ['kill', name]);
+        }
+      },
+    });
+    // THEN it served on the port asked for, then said the container is gone, and why
+    expect(killed).toBe(true);
+    expect(res.stdout).toContain(`Endpoint cli-endpoint is healthy: SageMaker Runtime API at http://127.0.0.1:${port}\n`);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^byoa: the container of endpoint cli-endpoint exited with code 137 while serving; the endpoint no longer answers\.\n--- last container output ---\n[^]*fixture: serving mode model on port \d+/m);
+    expect(ourContainers()).toEqual([]);
+    expect(ourModelTempDirs()).toEqual([]);
+  });
+
+  test.each([
+    [['local', 'train', 'X', '--port', '9000'], /--port only applies to 'byoa local serve' and 'byoa local run'/],
+    [['local', 'serve', 'X', '--port', '70000'], /--port must be a port number from 1 to 65535; got '70000'/],
+    [['local', 'serve', 'X', '--port', 'abc'], /--port must be a port number from 1 to 65535; got 'abc'/],
+  ])('%j is a usage error (exit 2)', async (args, expected) => {
+    const c = capture();
+    expect(await main(args as string[], c.output)).toBe(2);
+    expect(c.err.join('\n')).toMatch(expected as RegExp);
+  });
+
   test('GIVEN a pipeline without an endpoint WHEN serve THEN it says so (exit 1)', async () => {
     const a = servingPipeline({});
     const c = capture();
@@ -701,7 +743,7 @@ describe('byoa local serve', () => {
 describe('help of the new options', () => {
   test.each([
     ['transform', [/--model PATH/, /newest/, /progress bar/, /Exit codes: 0 success, 1 .*, 2 usage error/]],
-    ['serve', [/--model PATH/, /until Ctrl-C \(SIGINT or\s+SIGTERM\)/, /Exit codes/]],
+    ['serve', [/--model PATH/, /--port N/, /POST \/endpoints\/<EndpointName>\/invocations/, /until Ctrl-C \(SIGINT or\s+SIGTERM\)/, /Exit codes/]],
     ['run', [/--keep-serving +Keep the endpoint serving/, /Exit code 0 only when every step succeeded/]],
     ['train', [/--workdir DIR/, /Exit codes/]],
   ])('byoa local %s --help documents its options', async (sub, expected) => {

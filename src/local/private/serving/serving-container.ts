@@ -40,6 +40,10 @@ export const SAGEMAKER_SERVING_PORT = 8080;
 
 /** Lines of container output kept for error messages. */
 const LOG_TAIL_LINES = 40;
+/** No output for this long: the container's lines about a request have arrived (see settledLogs). */
+const LOG_QUIET_MS = 100;
+/** The longest settledLogs() waits. */
+const LOG_SETTLE_MAX_MS = 1000;
 /** How long stop() waits for `docker wait` to report the exit code once `docker stop` returned. */
 const EXIT_CODE_WAIT_MS = 2000;
 
@@ -120,10 +124,12 @@ export class ServingContainer {
     };
     const logTail: string[] = [];
     const onLine = (line: string) => {
+      lastLogAt = Date.now();
       logTail.push(line);
       if (logTail.length > LOG_TAIL_LINES) logTail.shift();
       options.onLog?.(line);
     };
+    let lastLogAt = 0;
     let container: RunningContainer;
     let port: number;
     try {
@@ -134,7 +140,7 @@ export class ServingContainer {
       placement?.claim.release();
       throw new LocalModeError(`Could not start serving container from image '${options.image}': ${(e as Error).message}`);
     }
-    const serving = new ServingContainer(container, port, logTail, options, placement);
+    const serving = new ServingContainer(container, port, logTail, () => lastLogAt, options, placement);
     try {
       await serving.waitUntilHealthy();
     } catch (e) {
@@ -154,6 +160,8 @@ export class ServingContainer {
     /** The loopback port the container answers on. */
     public readonly port: number,
     private readonly logTail: string[],
+    /** When the container last printed a line (ms since the epoch; 0: never). */
+    private readonly lastLogAt: () => number,
     private readonly options: ServingContainerOptions,
     /** Host networking: the claimed port, and whether 8080 was taken by someone else. */
     private readonly placement: HostPortPlacement | undefined,
@@ -177,9 +185,28 @@ export class ServingContainer {
     return this.exitCode;
   }
 
+  /** Resolves with the exit code when the container exits (-1 when it cannot be known). */
+  public get whenExited(): Promise<number> {
+    return this.container.exited.catch(() => -1);
+  }
+
   /** The last lines the container printed. */
   public recentLogs(): string {
     return this.logTail.join('\n');
+  }
+
+  /**
+   * The last lines the container printed, once it has printed nothing for
+   * {@link LOG_QUIET_MS} (at most {@link LOG_SETTLE_MAX_MS} from now): a
+   * server prints the traceback of a failed request around its answer, and
+   * its lines reach us through `docker logs` a little later.
+   */
+  public async settledLogs(): Promise<string> {
+    const until = Date.now() + LOG_SETTLE_MAX_MS;
+    do {
+      await sleep(LOG_QUIET_MS);
+    } while (Date.now() - this.lastLogAt() < LOG_QUIET_MS && Date.now() < until);
+    return this.recentLogs();
   }
 
   /** One request to the container over the keep-alive agent. */
