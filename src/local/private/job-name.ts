@@ -12,6 +12,8 @@ import { MAX_NAME_LENGTH } from '../../private/sagemaker-limits';
 const STAMP_DIGITS = 17;
 /** Most base-36 digits of a process id (36^5 > 2^22, Linux's largest pid_max). */
 const PID_CHARS = 5;
+/** The `-<stamp>-<pid>` suffix; group 1 is the pid. */
+const OWNER_SUFFIX = new RegExp(`-\\d{${STAMP_DIGITS}}-([0-9a-z]{1,${PID_CHARS}})$`);
 /** `-<stamp>-<pid>` at its longest. */
 const SUFFIX_LENGTH = 1 + STAMP_DIGITS + 1 + PID_CHARS;
 
@@ -43,6 +45,16 @@ export function jobNameMatcher(prefix: string | undefined): (name: string) => st
   const head = namePart(prefix, SUFFIX_LENGTH - 1);
   const pattern = new RegExp(`^${head.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d{${STAMP_DIGITS}})(?:-[0-9a-z]{1,${PID_CHARS}})?$`);
   return (name) => pattern.exec(name)?.[1];
+}
+
+/**
+ * The process that made a job name (the base-36 pid that ends what
+ * {@link uniqueJobName} gives), else undefined (another name, or one made
+ * by an earlier version, without the pid).
+ */
+export function jobNameOwner(name: string): number | undefined {
+  const m = OWNER_SUFFIX.exec(name);
+  return m ? parseInt(m[1], 36) : undefined;
 }
 
 /** The cleaned, shortened prefix (`job` when nothing is left) that comes before a suffix of `suffixLength` characters. */

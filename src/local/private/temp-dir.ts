@@ -11,7 +11,10 @@ import { LocalModeError } from '../errors';
 import { errnoCode, explainFileSystemError } from './fs-errors';
 
 /** What a temp folder is for: `run` (a runner's scratch), `model` (/opt/ml/model), `code` (/opt/ml/code), `env` (an env-file). */
-export type TempDirKind = 'run' | 'model' | 'code' | 'env';
+const TEMP_DIR_KINDS = ['run', 'model', 'code', 'env'] as const;
+export type TempDirKind = typeof TEMP_DIR_KINDS[number];
+/** A name given by {@link tempDirPrefix} plus mkdtemp's six characters; group 1 is the pid. */
+const TEMP_DIR_NAME = new RegExp(`^byoa-(?:${TEMP_DIR_KINDS.join('|')})-(\\d+)-[A-Za-z0-9]{6}$`);
 
 /** `byoa-<kind>-<pid>-`. */
 export function tempDirPrefix(kind: TempDirKind, pid: number = process.pid): string {
@@ -20,7 +23,7 @@ export function tempDirPrefix(kind: TempDirKind, pid: number = process.pid): str
 
 /** The owning process of a temp folder named by {@link tempDirPrefix}, else undefined. */
 export function tempDirOwner(name: string): number | undefined {
-  const m = /^byoa-(?:run|model|code|env)-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+  const m = TEMP_DIR_NAME.exec(name);
   return m ? Number(m[1]) : undefined;
 }
 

@@ -19,6 +19,7 @@ import * as path from 'path';
 import {
   DockerCli, listLocalContainersArgs, listLocalNetworksArgs, networkRemoveArgs, parseOwnedListing, removeContainersArgs, tail,
 } from './docker';
+import { jobNameOwner } from './job-name';
 import { tempDirOwner } from './temp-dir';
 
 /** What was (or, in a dry run, would be) removed, and what could not be. */
@@ -109,7 +110,7 @@ function deadScratchDirs(workDir: string, dead: (owner: { pid: number; host: str
   try { jobs = fs.readdirSync(workDir); } catch { return []; }
   return jobs.flatMap((job) => {
     const scratch = path.join(workDir, job, '.scratch');
-    const m = /-\d{17}-([0-9a-z]{1,5})$/.exec(job);
-    return m && fs.existsSync(scratch) && dead({ pid: parseInt(m[1], 36), host: '' }) ? [scratch] : [];
+    const pid = jobNameOwner(job);
+    return pid !== undefined && fs.existsSync(scratch) && dead({ pid, host: '' }) ? [scratch] : [];
   });
 }
