@@ -32,13 +32,17 @@ export function progressFraction(p: TransformProgress): number {
   return read * answered;
 }
 
-/** One progress line: `[job] [#####-----]  50% 120 records, 85.3 records/s, 1/2 files, 3.4 s`. */
+/**
+ * One progress line: `Transform job: [#####-----]  50% 120 records, 85.3 records/s, 1/2 files, 3.4 s`.
+ * It does not start with the `[job]` prefix of the container's log lines, so
+ * it reads as the runner's own line among them.
+ */
 export function formatProgress(p: TransformProgress, width = 24): string {
   const fraction = progressFraction(p);
   const filled = Math.round(fraction * width);
   const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
-  return `[${p.jobName}] [${bar}] ${percent} ${p.recordsDone} records, ${p.recordsPerSecond.toFixed(1)} records/s, `
+  return `Transform ${p.jobName}: [${bar}] ${percent} ${p.recordsDone} records, ${p.recordsPerSecond.toFixed(1)} records/s, `
     + `${p.filesDone}/${p.filesTotal} files, ${p.elapsedSeconds.toFixed(1)} s`;
 }
 

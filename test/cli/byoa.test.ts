@@ -419,7 +419,7 @@ describe('byoa local run', () => {
     const trainingJob = /Training job (fixture-train-\d{17}-[0-9a-z]+) Completed/.exec(res.stdout)![1];
     expect(tarMember(path.join(workdir, trainingJob, 'output', 'model.tar.gz'), 'model.txt')).toBe('trained 3');
     // the transform showed progress (not a TTY: whole lines), the container's logs, and where the outputs are
-    expect(res.stdout).toMatch(/^\[cli-transform-\d{17}-[0-9a-z]+\] \[#{24}\] 100% 320 records, [0-9.]+ records\/s, 2\/2 files, [0-9.]+ s$/m);
+    expect(res.stdout).toMatch(/^Transform cli-transform-\d{17}-[0-9a-z]+: \[#{24}\] 100% 320 records, [0-9.]+ records\/s, 2\/2 files, [0-9.]+ s$/m);
     expect(res.stdout).toMatch(/^\[cli-transform(-\d{17}-[0-9a-z]+)?\] fixture: serving mode sum on port \d+$/m);
     const [, transformJob, outDir] = /Transform job (cli-transform-\d{17}-[0-9a-z]+) Completed: 320 records in [0-9.]+ s\n {2}outputs: {5}(\S+) \(2 \.out files\)/.exec(res.stdout)!;
     expect(outDir).toBe(path.join(workdir, transformJob));
@@ -776,7 +776,7 @@ describe('transform progress display', () => {
   });
 
   test('the line shows a bar, the share done and records/s', () => {
-    expect(formatProgress(event(50), 10)).toBe('[tj] [#####-----]  50% 50 records, 50.0 records/s, 0/1 files, 1.0 s');
+    expect(formatProgress(event(50), 10)).toBe('Transform tj: [#####-----]  50% 50 records, 50.0 records/s, 0/1 files, 1.0 s');
   });
 
   test('on a terminal it redraws in place with \\r and keeps the bar below log lines', () => {
@@ -789,9 +789,9 @@ describe('transform progress display', () => {
     display.onProgress(event(100, { finished: true, filesDone: 1 }));
     // THEN
     expect(written).toEqual([
-      '\r[tj] [#---]  25% 25 records, 50.0 records/s, 0/1 files, 0.5 s\x1b[K',
-      '\r\x1b[K', 'log line\n', '[tj] [#---]  25% 25 records, 50.0 records/s, 0/1 files, 0.5 s\x1b[K',
-      '\r[tj] [####] 100% 100 records, 50.0 records/s, 1/1 files, 2.0 s\x1b[K\n',
+      '\rTransform tj: [#---]  25% 25 records, 50.0 records/s, 0/1 files, 0.5 s\x1b[K',
+      '\r\x1b[K', 'log line\n', 'Transform tj: [#---]  25% 25 records, 50.0 records/s, 0/1 files, 0.5 s\x1b[K',
+      '\rTransform tj: [####] 100% 100 records, 50.0 records/s, 1/1 files, 2.0 s\x1b[K\n',
     ]);
   });
 
