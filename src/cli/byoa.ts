@@ -131,6 +131,7 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
         'region': { type: 'string' },
         'keep-serving': { type: 'boolean', default: false },
         'port': { type: 'string' },
+        'verbose': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -176,6 +177,7 @@ export async function main(argv: string[], output: CliOutput = consoleOutput, de
   try {
     const runner = DockerRunner.fromCloudAssembly(appDir, parsed.positionals[0], {
       workDir: parsed.values.workdir,
+      verboseImageBuild: parsed.values.verbose === true,
       observer,
     });
     const spec = runner._spec;

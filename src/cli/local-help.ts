@@ -35,6 +35,10 @@ Options:
 const COMMON_OPTIONS = `  --app DIR       Cloud assembly directory (default: cdk.out)
   --workdir DIR   Where job outputs go, and where trained models are looked
                   up (default: .byoa)
+  --verbose       Print every line of an image asset's docker build (default:
+                  one line per build step; the full log is always kept in
+                  WORKDIR/image-builds/, and its last lines are printed when
+                  the build fails)
   -h, --help      Show this help`;
 
 const PORT_OPTION = `  --port N        Port of the local SageMaker Runtime API on 127.0.0.1

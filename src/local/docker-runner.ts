@@ -18,7 +18,7 @@ import { makeTempDirSync } from './private/temp-dir';
 import { reapDeadRuns } from './private/tidy';
 import { runTrainingJob } from './private/training/runner';
 import { runTransformJob } from './private/transform/runner';
-import { DEFAULT_LOCAL_ACCOUNT, JobLocation, newestTrainedModel } from './private/work-dir';
+import { DEFAULT_LOCAL_ACCOUNT, imageBuildLogDir, JobLocation, newestTrainedModel } from './private/work-dir';
 
 /** Options of `DockerRunner.tidy`. */
 export interface LocalTidyOptions {
@@ -76,6 +76,15 @@ export interface DockerRunnerOptions {
    * @default true
    */
   readonly pullImages?: boolean;
+  /**
+   * Whether every line of an image asset's `docker build` goes to the
+   * observer. Without it the observer gets one progress line per build
+   * step ("step 3 of 7: RUN ..."), and a failed build's error carries the
+   * last lines; either way the full output is kept in
+   * `<workDir>/image-builds/<image>.log`.
+   * @default false
+   */
+  readonly verboseImageBuild?: boolean;
   /**
    * Receives log lines, metrics and progress of every run.
    * @default - nothing is reported
@@ -539,6 +548,8 @@ export class DockerRunner {
         docker: this.docker,
         region: this.location.region,
         pull: this.options.pullImages,
+        buildLogDir: imageBuildLogDir(this.workDir),
+        verbose: this.options.verboseImageBuild,
         onLine: observer ? (line) => observer.onProgress(line) : undefined,
       });
     }

@@ -42,6 +42,15 @@ function runCli(args: string[], options: {
   });
 }
 
+/**
+ * The job folders in a work dir (none when it does not exist): every entry
+ * but `image-builds`, which holds the logs of the fixture images' builds when
+ * this run of the tests built them.
+ */
+function jobFolders(workdir: string): string[] {
+  return fs.existsSync(workdir) ? fs.readdirSync(workdir).filter((e) => e !== 'image-builds') : [];
+}
+
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
@@ -130,7 +139,7 @@ describe('byoa local train', () => {
     expect(res.stderr).toMatch(/^ {2}description: .*description\.json \(TrainingJobStatus Stopped\)$/m);
     // THEN the job folder holds the description (Stopped, no failure reason) and the model written so far, no scratch
     expect(ourContainers()).toEqual([]);
-    const jobs = fs.readdirSync(workdir);
+    const jobs = jobFolders(workdir);
     expect(jobs).toHaveLength(1);
     const jobDir = path.join(workdir, jobs[0]);
     expect(fs.readdirSync(jobDir).sort()).toEqual(['description.json', 'metrics.json', 'output']);
@@ -156,7 +165,7 @@ describe('byoa local train', () => {
     // the grace period is 120 s: only the second signal can have ended it this soon
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(res.stderr).toMatch(/^byoa: received SIGTERM again: killing the job's containers now/m);
-    const jobs = fs.readdirSync(workdir);
+    const jobs = jobFolders(workdir);
     expect(JSON.parse(fs.readFileSync(path.join(workdir, jobs[0], 'description.json'), 'utf8')).TrainingJobStatus).toBe('Stopped');
     expect(ourContainers()).toEqual([]);
   });
@@ -170,7 +179,7 @@ describe('a job that never starts leaves nothing in the work dir', () => {
     const res = await runCli(['local', 'train', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/asset\.data-train/);
-    expect(fs.existsSync(workdir) ? fs.readdirSync(workdir) : []).toEqual([]);
+    expect(jobFolders(workdir)).toEqual([]);
   });
 
   test.each([
@@ -194,7 +203,7 @@ describe('a job that never starts leaves nothing in the work dir', () => {
     const res = await runCli(['local', 'transform', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir, '--model', path.join(dir, 'model.tar.gz')]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/model/i);
-    expect(fs.existsSync(workdir) ? fs.readdirSync(workdir) : []).toEqual([]);
+    expect(jobFolders(workdir)).toEqual([]);
   });
 
   test('GIVEN a TMPDIR that does not exist WHEN train THEN the error names it, and there is no job folder', async () => {
@@ -207,7 +216,7 @@ describe('a job that never starts leaves nothing in the work dir', () => {
     const res = await runCli(['local', 'train', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir], { env: { TMPDIR: tmpdir } });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(`needs a temporary folder, but ${tmpdir} does not exist or is not a folder (TMPDIR=${tmpdir})`);
-    expect(fs.existsSync(workdir) ? fs.readdirSync(workdir) : []).toEqual([]);
+    expect(jobFolders(workdir)).toEqual([]);
   });
 });
 
@@ -237,7 +246,7 @@ describe('a work dir that cannot take the job says why', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/failed: no space left on device \(ENOSPC\)\. Free some space/);
     expect(res.stderr).toContain(workdir);
-    expect(fs.readdirSync(workdir)).toEqual([]);
+    expect(jobFolders(workdir)).toEqual([]);
   });
 
   test('GIVEN a transform whose outputs do not fit WHEN transform THEN "no space left on device" (not "short write") and no half-written output', async () => {
@@ -250,7 +259,7 @@ describe('a work dir that cannot take the job says why', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/no space left on device/i);
     expect(res.stderr).not.toMatch(/short write/);
-    const outs = fs.readdirSync(workdir).flatMap((j) => fs.readdirSync(path.join(workdir, j)).filter((f) => f.endsWith('.out')));
+    const outs = jobFolders(workdir).flatMap((j) => fs.readdirSync(path.join(workdir, j)).filter((f) => f.endsWith('.out')));
     expect(outs).toEqual([]);
   });
 });
@@ -585,7 +594,7 @@ describe('byoa local transform', () => {
         if (sent) { return; }
         sent = true;
         poll = setInterval(() => {
-          const job = fs.existsSync(workdir) ? fs.readdirSync(workdir)[0] : undefined;
+          const job = fs.existsSync(workdir) ? jobFolders(workdir)[0] : undefined;
           if (job && fs.existsSync(path.join(workdir, job, 'a.csv.out'))) { clearInterval(poll); kill('SIGTERM'); }
         }, 100);
       },
@@ -597,7 +606,7 @@ describe('byoa local transform', () => {
     expect(Date.now() - started).toBeLessThan(45_000);
     expect(res.stderr).toMatch(/^Transform job cli-transform-\d{17}-[0-9a-z]+ Stopped after [\d.]+ s/m);
     expect(res.stderr).toMatch(/kept: .*tf-stopped\/cli-transform-\S+ \(1 \.out file of the inputs that finished; SageMaker keeps none of a stopped job\)/);
-    const job = fs.readdirSync(workdir)[0];
+    const job = jobFolders(workdir)[0];
     expect(fs.readdirSync(path.join(workdir, job)).sort()).toEqual(['a.csv.out', 'description.json']);
     const description = JSON.parse(fs.readFileSync(path.join(workdir, job, 'description.json'), 'utf8'));
     expect(description).toMatchObject({ TransformJobName: job, TransformJobStatus: 'Stopped' });

@@ -25,6 +25,7 @@ import { dockerfileBaseImages, EcrRegistry, ecrRegistryOf } from './base-images'
 import {
   buildArgs, DockerCli, imageInspectArgs, LineCallback, loginArgs, pullArgs, sortedEntries,
 } from './docker';
+import { ImageBuildLog } from './image-build-log';
 import { sagemakerImageUri } from '../../image/private/image-uri';
 import type { AssetImageSpec, ImageSpec, RepositoryImageSpec, SageMakerImageSpec } from '../../private/run-spec';
 import { LocalModeError } from '../errors';
@@ -38,8 +39,12 @@ const presentImages = new Set<string>();
 export interface PrepareImageOptions {
   /** The Docker CLI that builds, pulls, logs in and looks for images (the runner's). */
   readonly docker: DockerCli;
-  /** Build/pull output and progress notes, line by line. */
+  /** Progress notes and pull output, line by line; of a build, one line per step (see `verbose`). */
   readonly onLine?: LineCallback;
+  /** Folder that keeps the full output of image builds. @default - it is not kept */
+  readonly buildLogDir?: string;
+  /** Pass on every line of an image build, not only one line per step. @default false */
+  readonly verbose?: boolean;
   /** ECR client factory (tests). @default - new ECRClient({ region }) */
   readonly ecrClientFactory?: (region: string | undefined) => ECRClient;
   /** Whether a SageMaker image that is not on the machine may be pulled. @default true */
@@ -83,7 +88,15 @@ async function buildAssetImage(spec: AssetImageSpec, assemblyDir: string, option
   const args = buildArgs({
     tag, context, file: spec.file, platform: spec.platform, target: spec.target, buildArgs: spec.buildArgs, hostNetwork: !engine.hasBridge,
   });
-  await docker.run(args, { onLine: options.onLine });
+  const log = new ImageBuildLog({ tag, logDir: options.buildLogDir, onLine: options.onLine, verbose: options.verbose });
+  log.start(context);
+  try {
+    await docker.run(args, { onLine: log.onLine });
+  } catch (e) {
+    throw log.failure(e as Error);
+  } finally {
+    log.close();
+  }
   presentImages.add(presenceKey(docker, tag));
   return tag;
 }

@@ -12,6 +12,7 @@
  * WORKDIR/<training job>/.scratch/             per-host /opt/ml folders; removed after the job
  * WORKDIR/<transform job>/<input>.out          one per input file that succeeded
  * WORKDIR/<transform job>/description.json     shaped like DescribeTransformJobResponse
+ * WORKDIR/image-builds/<image>.log              the full output of the newest build of an asset image
  * ```
  */
 import * as fs from 'fs';
@@ -22,6 +23,16 @@ import { jobNameMatcher } from './job-name';
 import { LocalModeError } from '../errors';
 
 const DESCRIPTION_FILE = 'description.json';
+
+/** The folder of the image build logs, `WORKDIR/image-builds`. */
+export function imageBuildLogDir(workDir: string): string {
+  return path.join(path.resolve(workDir), 'image-builds');
+}
+
+/** The build log of image `tag` (`byoa-local/<name>:<hash>`): `WORKDIR/image-builds/<name>-<hash>.log`. */
+export function imageBuildLogPath(logDir: string, tag: string): string {
+  return path.join(logDir, `${tag.replace(/^byoa-local\//, '').replace(/[^A-Za-z0-9._-]/g, '-')}.log`);
+}
 
 /** Where the files of a training job go. */
 export interface TrainingJobPaths {
