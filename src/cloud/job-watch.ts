@@ -53,13 +53,16 @@ export class TrainingWatch extends JobWatch {
       const t = transitions[this.transitionsShown];
       this.output.out(`[${this.jobName}] ${t.Status}${t.StatusMessage ? ` - ${t.StatusMessage}` : ''}`);
     }
-    this.metrics ??= new MetricCollector(d.AlgorithmSpecification?.MetricDefinitions);
+    this.metrics ??= new MetricCollector(d.AlgorithmSpecification?.MetricDefinitions, {
+      onMetric: (p) => this.output.out(`[${this.jobName}] metric ${p.metricName} = ${p.value}`),
+      onWarning: (message) => this.output.err(`byoa: Warning: ${message}`),
+    });
     await this.tail.poll((line) => {
       printLine(this.output, line);
-      for (const p of this.metrics!.accept(line.message, line.host, new Date(line.timestamp))) {
-        this.output.out(`[${this.jobName}] metric ${p.metricName} = ${p.value}`);
-      }
+      this.metrics!.accept(line.message, line.host, new Date(line.timestamp));
     });
+    // The metrics of this poll's lines are printed before the next poll's lines.
+    await this.metrics.flush();
   }
 
   /** Final metrics as SageMaker reports them (FinalMetricDataList), else the last values seen in the logs. */

@@ -149,6 +149,36 @@ describe('byoa local train', () => {
     expect(tarMember(path.join(jobDir, 'output', 'model.tar.gz'), 'host-algo-1.txt')).toBe('host algo-1\n');
   });
 
+  test('GIVEN a metric regex that backtracks for hours on a log line WHEN Ctrl-C THEN the CLI still stops the job at once, and names the slow regex', async () => {
+    // GIVEN a job that runs for minutes, and a regex that is exponential on "starting sleep on algo-1" (3 ways to match each letter, then '-')
+    const a = assembly('sleep', {
+      AlgorithmSpecification: {
+        TrainingInputMode: 'File',
+        TrainingImage: 'ignored-locally',
+        MetricDefinitions: [
+          { Name: 'slow', Regex: '^(?:\\w|[a-z]|[a-z ])*$' },
+          { Name: 'train:loss', Regex: 'train_loss=([0-9.]+)' },
+        ],
+      },
+    });
+    const workdir = path.join(work, 'slow-regex');
+    // WHEN SIGINT arrives once that line is out
+    let sentAt = 0;
+    const res = await runCli(['local', 'train', 'TestStack/Pipe', '--app', a.dir, '--workdir', workdir], {
+      onStdout: (text, kill) => {
+        if (!sentAt && text.includes('starting sleep')) { sentAt = Date.now(); kill('SIGINT'); }
+      },
+    });
+    // THEN the signal was handled at once (the regex ran off the CLI's event loop), and the job stopped
+    expect(sentAt).toBeGreaterThan(0);
+    expect(res.code).toBe(130);
+    expect(Date.now() - sentAt).toBeLessThan(20_000);
+    expect(res.stderr).toMatch(/^byoa: received SIGINT: stopping the job/m);
+    expect(res.stderr).toMatch(/^byoa: Warning: The regex of metric 'slow' \(\^\(\?:\\w\|\[a-z\]\|\[a-z \]\)\*\$\) took more than 1 s on one log line of algo-1 \("starting sleep on algo-1"\), so it is no longer applied/m);
+    // and the other metric kept being collected
+    expect(res.stdout).toMatch(/^\[fixture-train-\d{17}-[0-9a-z]+\] metric train:loss = 0\.6$/m);
+  });
+
   test('GIVEN a job whose container ignores SIGTERM WHEN SIGTERM twice THEN the second kills it at once, the job is Stopped, exit 143', async () => {
     const a = assembly('ignore-term');
     const workdir = path.join(work, 'interrupted-twice');

@@ -108,7 +108,10 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
   const jobName = options.jobName ?? uniqueJobName(request.TrainingJobName);
   const arn = localJobArn('training-job', jobName, options);
   const hosts = trainingHosts(request);
-  const metrics = new MetricCollector(request.AlgorithmSpecification?.MetricDefinitions);
+  const metrics = new MetricCollector(request.AlgorithmSpecification?.MetricDefinitions, {
+    onMetric: (p) => options.onMetric?.(jobName, p),
+    onWarning: (message) => options.onProgress?.(`Warning: ${message}`),
+  });
   const paths = trainingJobPaths(options.workDir, jobName);
   const { scratch, outputDir, modelArtifact, outputArtifact } = paths;
 
@@ -211,7 +214,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
         addHosts,
       }, (line, stream) => {
         options.onLogLine?.(jobName, h.name, stream, line);
-        for (const p of metrics.accept(line, h.name)) { options.onMetric?.(jobName, p); }
+        metrics.accept(line, h.name);
       });
       containers.push(c);
       // A failing host stops the others (as SageMaker stops the job).
@@ -272,6 +275,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
     if (!timedOut && !firstFailure && modelSymlinks.length) { fs.rmSync(modelArtifact, { force: true }); }
     const { status, failureReason } = outcome;
 
+    await metrics.flush();
     const finalMetrics = metrics.finalMetrics();
     const metricsPath = paths.metricsPath;
     try {
@@ -319,6 +323,7 @@ export async function runTrainingJob(options: TrainingRunOptions): Promise<Train
   } finally {
     deadline?.cancel();
     unsubscribeStop?.();
+    metrics.close();
     // Containers run with --rm; anything still registered (an error, an
     // interrupted start) is removed here.
     const leftover = containers.map((c) => c.name).filter((n) => cleanupRegistry.pending().containers.includes(n));
