@@ -8,7 +8,10 @@
  * 2. bench/local-transform.ts: batch transform records/s through the runner
  *    against the same container driven directly by a plain HTTP client at the
  *    same concurrency, SingleRecord and MultiRecord (target: at least 0.9x).
- * 3. bench/local-whole-job.ts: whole jobs, command to prompt, through the
+ * 3. bench/local-transform-memory.ts: peak memory of a MultiRecord
+ *    transform on 10 MB, 100 MB and 1 GB inputs (target: at most 1.2x of the
+ *    10 MB peak at 1 GB).
+ * 4. bench/local-whole-job.ts: whole jobs, command to prompt, through the
  *    real CLI (lib/cli/byoa.js: run `npx projen compile` first) beside a
  *    plain `docker run` of the same work, on a container that handles
  *    SIGTERM and on one that ignores it.
@@ -18,7 +21,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
-const parts = ['local-training.ts', 'local-transform.ts', 'local-whole-job.ts'];
+const parts = ['local-training.ts', 'local-transform.ts', 'local-transform-memory.ts', 'local-whole-job.ts'];
 let failed = false;
 for (const part of parts) {
   console.log(`\n=== bench/${part}`);

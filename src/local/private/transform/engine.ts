@@ -29,7 +29,13 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 /** zlib's default (16 KiB) would cut the decompressed stream into many small chunks. */
 const GUNZIP_CHUNK_BYTES = 256 * 1024;
 /** Answers waiting to be written beyond this make the reader wait for the disk. */
-const MAX_QUEUED_WRITE_BYTES = 64 * 1024 * 1024;
+const MAX_QUEUED_WRITE_BYTES = 4 * MB;
+/**
+ * The payload bytes a file may have ahead of its last answer written (see
+ * windowSize): with large payloads the window holds fewer of them, so that
+ * what is queued does not grow with the payload limit or the input.
+ */
+const WINDOW_BYTES = 24 * MB;
 const PROGRESS_INTERVAL_MS = 200;
 
 export interface EngineOptions {
@@ -134,6 +140,17 @@ export class TransformEngine {
 }
 
 /**
+ * Payloads a file may send ahead of its last answer written: four per
+ * request slot, as long as they fit in WINDOW_BYTES at the payload limit,
+ * and never fewer than the slots plus one (every slot busy while one
+ * answer waits for its turn).
+ */
+export function windowSize(concurrency: number, maxPayloadBytes: number): number {
+  const fitting = maxPayloadBytes > 0 ? Math.floor(WINDOW_BYTES / maxPayloadBytes) : 0;
+  return Math.max(concurrency + 1, Math.min(concurrency * 4, fitting));
+}
+
+/**
  * One input file: reads it, sends its payloads, and ends with its `.out`
  * file or its failure. Per request there is one promise for the answer and
  * one handler: no promise, closure or timer of its own unless the request
@@ -174,7 +191,7 @@ class FileTransform {
     this.window = new DispatchWindow({
       slots: engine.slots,
       writer: this.writer,
-      size: Math.max(4, o.params.maxConcurrentTransforms * 4),
+      size: windowSize(o.params.maxConcurrentTransforms, o.params.maxPayloadInMB * MB),
       maxQueuedWriteBytes: MAX_QUEUED_WRITE_BYTES,
     });
   }

@@ -12,6 +12,7 @@ import type { ServingContainer } from '../../../../src/local/private/serving/ser
 import { AnswerAssembly } from '../../../../src/local/private/transform/answer-assembly';
 import { DataProcessor } from '../../../../src/local/private/transform/data-processing';
 import { DispatchWindow, RequestSlots } from '../../../../src/local/private/transform/dispatch-window';
+import { windowSize } from '../../../../src/local/private/transform/engine';
 import { FileFailure } from '../../../../src/local/private/transform/file-failure';
 import { Invoker } from '../../../../src/local/private/transform/invoker';
 import { OrderedWriter } from '../../../../src/local/private/transform/ordered-writer';
@@ -171,5 +172,17 @@ describe('Invoker', () => {
     await expect(invoker.send(payload('x'), 1)).rejects.toThrow(
       'the serving container exited with code 137 while record 1 were being transformed.\n--- last container output ---\nTraceback: boom');
     expect(sent).toEqual([]);
+  });
+});
+
+describe('windowSize', () => {
+  test('four payloads per request slot while they fit in 24 MB, never fewer than the slots plus one', () => {
+    expect(windowSize(4, 64 * 1024)).toBe(16);
+    expect(windowSize(4, MB)).toBe(16);
+    expect(windowSize(4, 6 * MB)).toBe(5);
+    expect(windowSize(1, 6 * MB)).toBe(4);
+    expect(windowSize(8, 100 * MB)).toBe(9);
+    // MaxPayloadInMB 0: no limit, so the least window
+    expect(windowSize(4, 0)).toBe(5);
   });
 });
