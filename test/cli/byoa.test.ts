@@ -153,8 +153,7 @@ describe('byoa local train', () => {
     // GIVEN a job that runs for minutes, and a regex that is exponential on "starting sleep on algo-1" (3 ways to match each letter, then '-')
     const a = assembly('sleep', {
       AlgorithmSpecification: {
-        TrainingInputMode: 'File',
-        TrainingImage: 'ignored-locally',
+        ...trainingRequest('sleep').AlgorithmSpecification,
         MetricDefinitions: [
           { Name: 'slow', Regex: '^(?:\\w|[a-z]|[a-z ])*$' },
           { Name: 'train:loss', Regex: 'train_loss=([0-9.]+)' },
