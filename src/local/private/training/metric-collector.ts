@@ -38,6 +38,12 @@ const BATCH_LINES = 1000;
 /** Longest part of a slow line quoted in the warning. */
 const QUOTED_CHARS = 120;
 
+/** Slots of the shared state the worker writes and the watchdog reads. */
+const STEP = 0;
+const BATCH = 1;
+const LINE = 2;
+const DEFINITION = 3;
+
 /*
  * The worker: compiles the definitions it is given, matches batches of lines
  * and answers [line index, definition index, captured text] triples. Before
@@ -51,14 +57,14 @@ const state = new Int32Array(workerData.state);
 const regexes = workerData.definitions.map((d) => (d ? new RegExp(d.source, d.flags) : undefined));
 parentPort.on('message', ({ batch, lines }) => {
   const found = [];
-  Atomics.store(state, ${1 /* BATCH */}, batch);
+  Atomics.store(state, ${BATCH}, batch);
   for (let i = 0; i < lines.length; i++) {
     for (let j = 0; j < regexes.length; j++) {
       const regex = regexes[j];
       if (!regex) continue;
-      Atomics.store(state, ${2 /* LINE */}, i);
-      Atomics.store(state, ${3 /* DEFINITION */}, j);
-      Atomics.add(state, ${0 /* STEP */}, 1);
+      Atomics.store(state, ${LINE}, i);
+      Atomics.store(state, ${DEFINITION}, j);
+      Atomics.add(state, ${STEP}, 1);
       const m = regex.exec(lines[i]);
       if (m && m[1] !== undefined) found.push(i, j, m[1]);
     }
@@ -66,11 +72,6 @@ parentPort.on('message', ({ batch, lines }) => {
   parentPort.postMessage({ batch, found });
 });
 `;
-const STEP = 0;
-const BATCH = 1;
-const LINE = 2;
-const DEFINITION = 3;
-
 interface Definition {
   readonly name: string;
   readonly regex: RegExp;
