@@ -175,6 +175,12 @@ export class MetricCollector {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { state: this.state.buffer, definitions } });
     worker.on('message', (m: { batch: number; found: (number | string)[] }) => this.receive(worker, m));
     worker.on('error', (e) => this.replaceWorker(worker, `failed on one log line (${e.message})`));
+    // A worker that ends on its own (not by stopWorker) would leave flush() waiting: a failure of the regex it was on.
+    worker.on('exit', (code) => {
+      if (worker !== this.worker) return;
+      if (this.inFlight) this.replaceWorker(worker, `stopped its worker (exit code ${code}) on one log line`);
+      else this.stopWorker();
+    });
     // An idle collector does not keep the process alive (see settle()); after the listeners, as adding a 'message' one refs the worker.
     worker.unref();
     this.worker = worker;
@@ -212,6 +218,17 @@ export class MetricCollector {
   /** Drops the regex the worker is on, names it, and matches the lines in hand again without it. */
   private replaceWorker(worker: Worker, what: string): void {
     if (worker !== this.worker || !this.inFlight) return;
+    if (Atomics.load(this.state, BATCH) !== this.inFlight.batch) {
+      // It failed before it started on these lines: no regex to blame, so none is trusted.
+      this.stopWorker();
+      this.inFlight = undefined;
+      this.queue.length = 0;
+      for (const d of this.definitions) d.active = false;
+      this.options.onWarning?.(`The metric definitions are no longer applied to this job's logs: their worker thread ${what.replace(/ on one log line$/, '')} `
+        + 'before it matched any line.');
+      this.settle();
+      return;
+    }
     const definition = this.definitions[Atomics.load(this.state, DEFINITION)];
     const line = this.inFlight.lines[Atomics.load(this.state, LINE)];
     definition.active = false;

@@ -94,6 +94,25 @@ describe('metric collector', () => {
     collector.close();
   });
 
+  test('a worker that dies while it matches does not leave flush() waiting: the regex it was on is dropped and named', async () => {
+    // GIVEN a regex that keeps the worker busy, and a limit long enough that the watchdog does not act first
+    const { collector, points, warnings } = collect([
+      { Name: 'slow', Regex: '^(a+)+$' },
+      { Name: 'ok', Regex: 'ok=(\\d+)' },
+    ], 60_000);
+    collector.accept(CATASTROPHIC_LINE, 'algo-1');
+    collector.accept('ok=7', 'algo-1');
+    await new Promise((r) => setTimeout(r, 300));
+    // WHEN its thread ends (as a crash or an out-of-memory kill would end it)
+    await (collector as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await collector.flush();
+    collector.close();
+    // THEN
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^The regex of metric 'slow' \(\^\(a\+\)\+\$\) stopped its worker \(exit code 1\) on one log line of algo-1/);
+    expect(points.map((p) => [p.metricName, p.value])).toEqual([['ok', 7]]);
+  });
+
   test('a definition without Name or Regex, or one that does not compile, is refused up front', () => {
     expect(() => new MetricCollector([{ Name: 'x' }])).toThrow('MetricDefinitions[0] needs both Name and Regex (got {"Name":"x"}).');
     expect(() => new MetricCollector([{ Name: 'x', Regex: '(' }])).toThrow(/^The regex of metric 'x' does not compile: /);
