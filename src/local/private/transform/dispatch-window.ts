@@ -47,7 +47,7 @@ export interface DispatchWindowOptions {
 /** See the module comment. */
 export class DispatchWindow {
   /** The sequence number of the next payload. */
-  public next = 0;
+  private next = 0;
   private wake?: () => void;
   private closed = false;
 
