@@ -120,6 +120,8 @@ async function main(): Promise<void> {
         peaks[i].push(Number(m[2]) / 1024);
         seconds[i].push(Number(m[3]));
         console.log(`  ${String(SIZES_MB[i]).padStart(4)} MB, round ${round + 1}/${rounds}: ${m[1]} records, peak RSS ${(Number(m[2]) / 1024).toFixed(0)} MiB, ${m[3]} s`);
+        const detail = res.stderr.split('\n').find((l) => l.startsWith('detail'));
+        if (detail) console.log(`        ${detail}`);
         fs.rmSync(workDir, { recursive: true, force: true });
       }
     }

@@ -38,7 +38,23 @@
  *
  * After timing, the two output files are compared byte for byte (a
  * mismatch fails the benchmark), so both sides did the same work.
+ *
+ * Where the container runs: the fixture is Python's `ThreadingHTTPServer`,
+ * one thread per connection under one GIL. Left free to run on every core,
+ * its threads fight over the GIL from different cores whenever the client's
+ * core is idle, and its cost per request rises with how fast the client
+ * answers: on a 2-core machine, a client that spins 60 us after each answer
+ * got MORE records/s out of it than one that does not (`python cpu` per
+ * request 205 us against 140 us). That measures the fixture, not the
+ * client. So by default both sides' containers are pinned to the last CPU
+ * (`docker run --cpuset-cpus`), where the server's cost per request no
+ * longer depends on the client, and the ratio compares the clients.
+ *
+ *   BENCH_SERVER_CPUS=all   leave the container unpinned (the old setting)
+ *   BENCH_SERVER_CPUS=0-1   any other `--cpuset-cpus` value
+ *   BENCH_BUSY=N            N busy-looping processes run throughout (a loaded machine)
  */
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
@@ -48,8 +64,33 @@ import { ServingContainer } from '../src/local/private/serving/serving-container
 import { runTransformJob } from '../src/local/private/transform/runner';
 
 const IMAGE = 'byoa-test-serving:latest';
+/** `--cpuset-cpus` of every container, or undefined (see the module comment). */
+const SERVER_CPUS = process.env.BENCH_SERVER_CPUS === 'all'
+  ? undefined
+  : process.env.BENCH_SERVER_CPUS ?? (os.cpus().length > 1 ? String(os.cpus().length - 1) : undefined);
+
+/** The Docker CLI with `--cpuset-cpus` added to every `docker run`. */
+class PinnedDockerCli extends DockerCli {
+  constructor(executable: string, private readonly cpus: string) {
+    super(executable);
+  }
+
+  public run(args: string[], options?: Parameters<DockerCli['run']>[1]) {
+    return super.run(this.pin(args), options);
+  }
+
+  public start(args: string[], options?: Parameters<DockerCli['start']>[1]) {
+    return super.start(this.pin(args), options);
+  }
+
+  private pin(args: string[]): string[] {
+    return args[0] === 'run' ? ['run', '--cpuset-cpus', this.cpus, ...args.slice(1)] : args;
+  }
+}
+
 /** The Docker CLI of every call of the benchmark (`$CDK_DOCKER`, else `docker`). */
-const docker = DockerCli.fromEnvironment();
+const plainDocker = DockerCli.fromEnvironment();
+const docker = SERVER_CPUS ? new PinnedDockerCli(plainDocker.executable, SERVER_CPUS) : plainDocker;
 const FIXTURE_DIR = path.join(__dirname, '..', 'test', 'local', 'fixtures', 'serving');
 const ENV = { FIXTURE_MODE: 'echo', FIXTURE_BIND_HOST: '127.0.0.1' };
 const MB = 1024 * 1024;
@@ -74,6 +115,8 @@ async function main(): Promise<void> {
   const concurrency = Number(process.argv[3] ?? 4);
   const rounds = Number(process.argv[4] ?? 7);
   await docker.engine();
+  const busy = startBusyNeighbours(Number(process.env.BENCH_BUSY ?? 0));
+  console.log(`serving container: ${SERVER_CPUS ? `pinned to CPU ${SERVER_CPUS}` : 'not pinned'}; busy neighbours: ${busy.length}`);
   await docker.run(['build', '--network', 'host', '-q', '-t', IMAGE, FIXTURE_DIR]);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-bench-'));
   cleanupRegistry.trackDir(root);
@@ -121,8 +164,14 @@ async function main(): Promise<void> {
     rows.forEach((r) => console.log(fmt(r)));
     console.log('target: ratio (runner rec/s / direct rec/s) >= 0.95 for SingleRecord, >= 0.90 for MultiRecord');
   } finally {
+    busy.forEach((b) => b.kill());
     await cleanupRegistry.cleanup();
   }
+}
+
+/** `count` processes that spin until killed: a loaded machine. */
+function startBusyNeighbours(count: number): ChildProcess[] {
+  return Array.from({ length: count }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 }
 
 /** The round with the median records/s (the lower middle one for an even count). */

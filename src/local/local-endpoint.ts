@@ -366,7 +366,9 @@ export class LocalEndpoint {
     try {
       answer = await this.container.request('POST', '/invocations', this.invocationTimeoutMs, body, headers);
     } catch (e) {
-      const failure = e as HttpFailure;
+      // A header that HTTP cannot carry (a line break in customAttributes, say): nothing was sent.
+      if (!(e instanceof HttpFailure)) throw new LocalModeError(`Endpoint '${this.endpointName}' cannot send this invocation: ${(e as Error).message}.`);
+      const failure = e;
       if (failure.kind === 'timeout') {
         return {
           kind: 'timeout',

@@ -160,6 +160,13 @@ describe('LocalEndpoint', () => {
     });
   });
 
+  test('GIVEN custom attributes with a line break WHEN invoked THEN a clear error naming the header, and the endpoint still answers', async () => {
+    const endpoint = await start({ FIXTURE_MODE: 'headers' });
+    await expect(endpoint.invoke('x', { customAttributes: 'trace=1\r\nX-Injected: yes' }))
+      .rejects.toThrow(/Endpoint '.+' cannot send this invocation: Invalid value for HTTP header 'X-Amzn-SageMaker-Custom-Attributes': .* holds a control character/);
+    expect(JSON.parse((await endpoint.invoke('x', { customAttributes: 'trace=2' })).body)['X-Amzn-SageMaker-Custom-Attributes']).toBe('trace=2');
+  });
+
   test('GIVEN an endpoint WHEN the body is over 6 MB THEN it is rejected before sending; exactly 6 MB passes', async () => {
     const endpoint = await start({ FIXTURE_MODE: 'describe' });
     await expect(endpoint.invoke('a'.repeat(6_291_457))).rejects.toThrow(/is 6291457 bytes; SageMaker real-time endpoints accept at most 6291456 bytes/);

@@ -31,7 +31,7 @@ import {
   publishedPortArgs, RunningContainer, SIGKILL_EXIT_CODE, sigtermIgnoredNote, startDetachedContainer,
 } from '../docker';
 import { CODE_MOUNT_PATH } from '../script-mode';
-import { HttpAnswer, HttpFailure, keepAliveAgent, loopbackRequest } from './loopback-http';
+import { HttpAnswer, HttpFailure, LoopbackClient } from './loopback-http';
 import { PortClaim, portClaimDir, tryClaimPort } from './port-claim';
 import { listenerBelongsTo } from './port-owner';
 
@@ -150,8 +150,8 @@ export class ServingContainer {
     return serving;
   }
 
-  /** The keep-alive agent every request to this container uses. */
-  public readonly agent: http.Agent;
+  /** The keep-alive client every request to this container goes through. */
+  private readonly client: LoopbackClient;
   private exitCode: number | undefined;
   private stopped = false;
 
@@ -166,7 +166,7 @@ export class ServingContainer {
     /** Host networking: the claimed port, and whether 8080 was taken by someone else. */
     private readonly placement: HostPortPlacement | undefined,
   ) {
-    this.agent = keepAliveAgent(options.maxSockets ?? 1);
+    this.client = new LoopbackClient(port, Math.max(1, options.maxSockets ?? 1));
     container.exited.then((code) => { this.exitCode = code; }, () => { this.exitCode = -1; });
   }
 
@@ -209,9 +209,9 @@ export class ServingContainer {
     return this.recentLogs();
   }
 
-  /** One request to the container over the keep-alive agent. */
+  /** One request to the container over its keep-alive connections. */
   public request(method: 'GET' | 'POST', path: string, timeoutMs: number, body?: Buffer, headers?: http.OutgoingHttpHeaders): Promise<HttpAnswer> {
-    return loopbackRequest({ port: this.port, method, path, headers, body, timeoutMs, agent: this.agent });
+    return this.client.request(method, path, timeoutMs, body, headers);
   }
 
   /**
@@ -223,7 +223,7 @@ export class ServingContainer {
   public async stop(stopGraceSeconds?: number): Promise<boolean> {
     if (this.stopped) return false;
     this.stopped = true;
-    this.agent.destroy();
+    this.client.destroy();
     let killed = false;
     if (this.exitCode === undefined) {
       const grace = stopGraceSeconds ?? this.options.stopGraceSeconds;

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { containerStateArgs } from '../../../../src/local/private/docker';
-import { loopbackRequest } from '../../../../src/local/private/serving/loopback-http';
+import { LoopbackClient } from '../../../../src/local/private/serving/loopback-http';
 import { portClaimDir, processAlive, tryClaimPort } from '../../../../src/local/private/serving/port-claim';
 import { listenerBelongsTo } from '../../../../src/local/private/serving/port-owner';
 import { ServingContainer } from '../../../../src/local/private/serving/serving-container';
@@ -68,7 +68,7 @@ describe('side by side in different processes', () => {
       expect(ports[0]).not.toBe(ports[1]);
       // each port answers from the container of its own process
       for (const [i, id] of ['first', 'second'].entries()) {
-        const answer = await loopbackRequest({ port: ports[i], method: 'POST', path: '/invocations', body: Buffer.from('x'), timeoutMs: 5000 });
+        const answer = await new LoopbackClient(ports[i], 1, false).request('POST', '/invocations', 5000, Buffer.from('x'));
         expect(JSON.parse(answer.body.toString('utf8')).MODEL_ID).toBe(id);
       }
       // the job names of the same prefix and millisecond differ (by the process id)
