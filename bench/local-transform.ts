@@ -3,7 +3,8 @@
  * the same serving container (fixture image, `FIXTURE_MODE=echo`) driven
  * directly by a plain Node HTTP client at the same concurrency, for
  * SingleRecord and MultiRecord, on the same input file (CSV lines,
- * SplitType Line, AssembleWith Line). Target: runner >= 0.9x direct.
+ * SplitType Line, AssembleWith Line). Targets: runner >= 0.95x direct for
+ * SingleRecord, >= 0.9x for MultiRecord.
  *
  *   ts-node --transpile-only --project test/tsconfig.json bench/local-transform.ts [records] [concurrency] [rounds]
  *

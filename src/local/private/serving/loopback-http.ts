@@ -317,8 +317,9 @@ export class LoopbackClient {
 
   /** Closes every connection; requests in flight fail. The client can still be used: it opens new connections. */
   public destroy(): void {
-    for (const connection of [...this.connections]) connection.destroy();
+    // The waiting ones first: a connection that goes would hand them a new one.
     for (const exchange of this.waiting.splice(0)) exchange.fail(new HttpFailure('connection', 'the client was closed', 'ECONNRESET'));
+    for (const connection of [...this.connections]) connection.destroy();
   }
 
   /** @internal A connection finished its request and can take another. */

@@ -269,12 +269,16 @@ describe('LoopbackClient connections', () => {
     }
   });
 
-  test('GIVEN destroy() while a request is in flight THEN it fails as a connection failure, and the client still works after', async () => {
+  test('GIVEN destroy() while a request is in flight and one waits THEN both fail as connection failures, the waiting one unsent, and the client still works after', async () => {
     const client = new LoopbackClient(port, 1);
     const pending = client.request('GET', '/never', 5000);
+    const waiting = client.request('GET', '/after/0', 5000);
     await new Promise((r) => setTimeout(r, 50));
     client.destroy();
     await expect(pending).rejects.toMatchObject({ kind: 'connection' });
+    await expect(waiting).rejects.toMatchObject({ kind: 'connection', message: 'the client was closed' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests).toEqual(['GET /never']);
     expect((await client.request('GET', '/after/0', 1000)).body.toString()).toBe('ok');
     client.destroy();
   });
