@@ -34,8 +34,11 @@ beforeAll(async () => {
       req.on('end', () => setTimeout(() => res.end(Buffer.concat(chunks)), 5));
     } else if (chunked) {
       let i = 0;
-      const next = () => {
-        if (i === Number(chunked[1])) return res.end();
+      const next = (): void => {
+        if (i === Number(chunked[1])) {
+          res.end();
+          return;
+        }
         res.write(`chunk-${i++};`);
         setImmediate(next);
       };
@@ -109,6 +112,21 @@ async function rawServer(answer: (socket: net.Socket, data: string, connection: 
       await new Promise((resolve) => raw.close(resolve));
     },
   };
+}
+
+/** Runs `body` with a {@link rawServer} and a one-connection client of it; closes both after. */
+async function withRawServer(
+  answer: Parameters<typeof rawServer>[0],
+  body: (client: LoopbackClient, raw: RawServer) => Promise<void>,
+): Promise<void> {
+  const raw = await rawServer(answer);
+  const client = new LoopbackClient(raw.port, 1);
+  try {
+    await body(client, raw);
+  } finally {
+    client.destroy();
+    await raw.close();
+  }
 }
 
 describe('LoopbackClient deadlines (one shared timer)', () => {
@@ -286,71 +304,46 @@ describe('LoopbackClient connections', () => {
 
 describe('LoopbackClient with servers that are not Node', () => {
   test('GIVEN an HTTP/1.0 answer without a length THEN the body runs to the close', async () => {
-    const raw = await rawServer((s) => { s.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end'); });
-    const client = new LoopbackClient(raw.port, 1);
-    try {
+    await withRawServer((s) => { s.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end'); }, async (client, raw) => {
       const answer = await client.request('GET', '/', 1000);
       expect(answer).toMatchObject({ status: 200, headers: { 'content-type': 'text/plain' } });
       expect(answer.body.toString()).toBe('until the end');
       expect((await client.request('GET', '/', 1000)).body.toString()).toBe('until the end');
       expect(raw.connections()).toBe(2);
-    } finally {
-      client.destroy();
-      await raw.close();
-    }
+    });
   });
 
   test('GIVEN a 100 Continue before the answer THEN the answer', async () => {
-    const raw = await rawServer((s) => { s.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone'); });
-    const client = new LoopbackClient(raw.port, 1);
-    try {
+    await withRawServer((s) => { s.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone'); }, async (client) => {
       expect((await client.request('POST', '/', 1000, Buffer.from('x'))).body.toString()).toBe('done');
-    } finally {
-      client.destroy();
-      await raw.close();
-    }
+    });
   });
 
   test('GIVEN bytes that are not HTTP THEN a connection failure that says so', async () => {
-    const raw = await rawServer((s) => { s.write('SSH-2.0-OpenSSH\r\n\r\n'); });
-    const client = new LoopbackClient(raw.port, 1);
-    try {
+    await withRawServer((s) => { s.write('SSH-2.0-OpenSSH\r\n\r\n'); }, async (client) => {
       await expect(client.request('GET', '/', 1000)).rejects.toMatchObject({
         kind: 'connection', message: expect.stringMatching(/answer is not HTTP\/1.x: the answer does not start with an HTTP\/1.0 or HTTP\/1.1 status line: "SSH-2.0-OpenSSH"/),
       });
-    } finally {
-      client.destroy();
-      await raw.close();
-    }
+    });
   });
 
   test('GIVEN the server resets the connection inside the body THEN a connection failure, not a short body', async () => {
-    const raw = await rawServer((s) => { s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this', () => s.destroy()); });
-    const client = new LoopbackClient(raw.port, 1);
-    try {
+    await withRawServer((s) => { s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this', () => s.destroy()); }, async (client) => {
       await expect(client.request('GET', '/', 1000)).rejects.toMatchObject({ kind: 'connection' });
-    } finally {
-      client.destroy();
-      await raw.close();
-    }
+    });
   });
 
   test('GIVEN an answer before the body was read (413) THEN the connection is not reused for the next request', async () => {
-    const raw = await rawServer((s, data, connection) => {
+    await withRawServer((s, data, connection) => {
       if (data.startsWith('POST')) s.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\n\r\nbig');
       else if (data.startsWith('GET')) s.write(`HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n${connection}`);
       s.pause(); // reads no more: the rest of the body stays unsent
-    });
-    const client = new LoopbackClient(raw.port, 1);
-    try {
+    }, async (client) => {
       const answer = await client.request('POST', '/', 5000, Buffer.alloc(64 * 1024 * 1024));
       expect(answer.status).toBe(413);
       const next = await client.request('GET', '/', 5000);
       expect(next.body.toString()).toBe('2');
-    } finally {
-      client.destroy();
-      await raw.close();
-    }
+    });
   });
 
   test('GIVEN a header value with a line break THEN a TypeError naming the header, and nothing is sent', async () => {
