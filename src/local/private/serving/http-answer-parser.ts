@@ -14,8 +14,9 @@
  * HTTP/1.0 only with `Connection: keep-alive`) and how long the server keeps
  * it open (`Keep-Alive: timeout=N`).
  *
- * A body of known length is copied once into a buffer of that length: no
- * list of chunks to join, so a 6 MB answer costs 6 MB.
+ * A body of known length is copied once into a buffer of that length (the
+ * caller's, if it gives an allocator): no list of chunks to join, so a 6 MB
+ * answer costs 6 MB.
  */
 import type { IncomingHttpHeaders } from 'http';
 
@@ -35,6 +36,9 @@ export class AnswerSyntaxError extends Error {
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }
+
+/** Where a body of known length goes: a buffer of exactly `length` bytes. */
+export type BodyAllocator = (length: number) => Buffer;
 
 /** One parsed answer. */
 export interface ParsedAnswer {
@@ -78,7 +82,8 @@ export class AnswerParser {
   /** An unfinished chunk-size or trailer line (latin1). */
   private line = '';
 
-  constructor(private readonly method: string) {}
+  /** @param allocate where a body of known length goes @default Buffer.allocUnsafe */
+  constructor(private readonly method: string, private readonly allocate: BodyAllocator = Buffer.allocUnsafe) {}
 
   /** The answer is complete. */
   public get done(): boolean {
@@ -232,7 +237,7 @@ export class AnswerParser {
         throw new AnswerSyntaxError(`the answer's Content-Length is not a number: ${JSON.stringify(headers['content-length'])}`);
       }
       const length = Number(only);
-      this.body = Buffer.allocUnsafe(length);
+      this.body = length === 0 ? Buffer.alloc(0) : this.allocate(length);
       this.remaining = length;
       this.framing = length === 0 ? 'done' : 'length';
     } else {

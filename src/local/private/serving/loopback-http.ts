@@ -1,7 +1,7 @@
 import type * as http from 'http';
 import * as net from 'net';
 import { performance } from 'perf_hooks';
-import { AnswerParser, ParsedAnswer } from './http-answer-parser';
+import { AnswerParser, BodyAllocator, ParsedAnswer } from './http-answer-parser';
 
 /** The answer to one HTTP request. */
 export interface HttpAnswer {
@@ -142,8 +142,9 @@ class Exchange {
     private readonly timeoutMs: number,
     private readonly resolve: (answer: HttpAnswer) => void,
     private readonly reject: (e: Error) => void,
+    allocate: BodyAllocator | undefined,
   ) {
-    this.parser = new AnswerParser(method);
+    this.parser = new AnswerParser(method, allocate);
     this.pending = deadlines.add(timeoutMs, () => {
       this.fail(new HttpFailure('timeout', `no answer within ${timeoutMs} ms`));
       this.connection?.destroy();
@@ -299,8 +300,13 @@ export class LoopbackClient {
    */
   constructor(public readonly port: number, private readonly maxSockets = 1, public readonly keepAlive = true) {}
 
-  /** One request; see the class comment. */
-  public request(method: 'GET' | 'POST', path: string, timeoutMs: number, body?: Buffer, headers?: http.OutgoingHttpHeaders): Promise<HttpAnswer> {
+  /**
+   * One request; see the class comment. `allocate` gives the buffer of an
+   * answer body of known length (default: a new one).
+   */
+  public request(
+    method: 'GET' | 'POST', path: string, timeoutMs: number, body?: Buffer, headers?: http.OutgoingHttpHeaders, allocate?: BodyAllocator,
+  ): Promise<HttpAnswer> {
     let head: string;
     try {
       if (!/^\/[\x21-\x7e]*$/.test(path)) throw new TypeError(`Invalid request path ${JSON.stringify(path)}: it must start with '/' and hold visible ASCII only`);
@@ -311,7 +317,7 @@ export class LoopbackClient {
       return Promise.reject(e);
     }
     return new Promise((resolve, reject) => {
-      this.dispatch(new Exchange(method, head, body, timeoutMs, resolve, reject));
+      this.dispatch(new Exchange(method, head, body, timeoutMs, resolve, reject, allocate));
     });
   }
 

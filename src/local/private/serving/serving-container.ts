@@ -31,6 +31,7 @@ import {
   publishedPortArgs, RunningContainer, SIGKILL_EXIT_CODE, sigtermIgnoredNote, startDetachedContainer,
 } from '../docker';
 import { CODE_MOUNT_PATH } from '../script-mode';
+import type { BodyAllocator } from './http-answer-parser';
 import { HttpAnswer, HttpFailure, LoopbackClient } from './loopback-http';
 import { PortClaim, portClaimDir, tryClaimPort } from './port-claim';
 import { listenerBelongsTo } from './port-owner';
@@ -209,9 +210,11 @@ export class ServingContainer {
     return this.recentLogs();
   }
 
-  /** One request to the container over its keep-alive connections. */
-  public request(method: 'GET' | 'POST', path: string, timeoutMs: number, body?: Buffer, headers?: http.OutgoingHttpHeaders): Promise<HttpAnswer> {
-    return this.client.request(method, path, timeoutMs, body, headers);
+  /** One request to the container over its keep-alive connections; `allocate`: see {@link LoopbackClient.request}. */
+  public request(
+    method: 'GET' | 'POST', path: string, timeoutMs: number, body?: Buffer, headers?: http.OutgoingHttpHeaders, allocate?: BodyAllocator,
+  ): Promise<HttpAnswer> {
+    return this.client.request(method, path, timeoutMs, body, headers, allocate);
   }
 
   /**

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { Readable, pipeline } from 'stream';
 import * as zlib from 'zlib';
 import { AnswerAssembly } from './answer-assembly';
+import { BufferPool } from './buffer-pool';
 import type { DataProcessor } from './data-processing';
 import { DispatchWindow, RequestSlots } from './dispatch-window';
 import type { ExecutionParameters } from './execution-parameters';
@@ -74,12 +75,23 @@ export class TransformEngine {
   public bytesRead = 0;
   public readonly slots: RequestSlots;
   public readonly invoker: Invoker;
+  /** MultiRecord with a payload limit: reused buffers for bodies (the limit + 1 byte) and for answers of half the limit or more. */
+  public readonly bodies?: BufferPool;
+  public readonly answers?: BufferPool;
   private filesDone = 0;
   private lastProgressAt = 0;
   private readonly bytesTotal: number;
 
   constructor(public readonly o: EngineOptions) {
     this.slots = new RequestSlots(o.params.maxConcurrentTransforms);
+    const maxPayloadBytes = o.params.maxPayloadInMB * MB;
+    if (o.params.multiRecord && maxPayloadBytes > 0) {
+      // Every buffer in use is held by a request in flight or a payload in a window.
+      const keep = o.params.maxConcurrentTransforms + windowSize(o.params.maxConcurrentTransforms, maxPayloadBytes);
+      this.bodies = new BufferPool(maxPayloadBytes + 1, keep);
+      this.answers = new BufferPool(maxPayloadBytes, keep);
+    }
+    const answers = this.answers;
     const assembly = new AnswerAssembly({
       assembleLines: o.assembleLines,
       perLineOutput: o.params.multiRecord && o.splitType !== 'None',
@@ -93,6 +105,10 @@ export class TransformEngine {
       retries: o.retries,
       timeoutMs: o.timeoutMs,
       retryDelayMs: o.retryDelayMs,
+      // Small answers are not worth a buffer of the payload limit.
+      allocateAnswer: answers && ((length) => (length >= answers.capacity / 2 && length <= answers.capacity
+        ? answers.take(length)
+        : Buffer.allocUnsafe(length))),
     });
     this.bytesTotal = o.inputs.reduce((sum, f) => sum + f.size, 0);
   }
@@ -182,11 +198,13 @@ class FileTransform {
       dataProcessor: o.dataProcessor,
       inputName: input.relativePath,
       fastLinePath: o.fastLinePath,
+      bodyPool: engine.bodies,
     });
     this.writer = new OrderedWriter(
       path.join(o.outputDir, ...input.relativePath.split('/')) + '.out',
       () => this.window.advance(),
       (e) => this.fail(this.writeFailure(e)),
+      engine.answers && ((parts) => { for (const part of parts) engine.answers!.give(part); }),
     );
     this.window = new DispatchWindow({
       slots: engine.slots,
@@ -225,18 +243,16 @@ class FileTransform {
 
   /** Feeds the chunks of the file, sending the payloads cut from each, until the end or the first failure. */
   private async readAndSend(): Promise<void> {
-    const stream = this.openInput();
-    for await (const chunk of stream) {
-      if (!this.engine.o.gzip) this.engine.bytesRead += (chunk as Buffer).length;
-      try {
-        this.feed.push(chunk as Buffer, this.onPayload);
-      } finally {
-        this.countRecords();
-      }
-      await this.sendPending();
-      if (this.failure) {
-        stream.destroy();
-        return;
+    if (this.feed.copiesChunks && !this.engine.o.gzip) {
+      if (!await this.readIntoOneBuffer()) return;
+    } else {
+      const stream = this.openInput();
+      for await (const chunk of stream) {
+        if (!this.engine.o.gzip) this.engine.bytesRead += (chunk as Buffer).length;
+        if (!await this.take(chunk as Buffer)) {
+          stream.destroy();
+          return;
+        }
       }
     }
     try {
@@ -245,6 +261,36 @@ class FileTransform {
       this.countRecords();
     }
     await this.sendPending();
+  }
+
+  /**
+   * Reads the file into one buffer, reused for every chunk: the feed keeps
+   * no view of a chunk. False when a failure stopped it.
+   */
+  private async readIntoOneBuffer(): Promise<boolean> {
+    const handle = await fs.promises.open(this.input.path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) return true;
+        this.engine.bytesRead += bytesRead;
+        if (!await this.take(buffer.subarray(0, bytesRead))) return false;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Feeds one chunk and sends the payloads cut from it; false once the file has failed. */
+  private async take(chunk: Buffer): Promise<boolean> {
+    try {
+      this.feed.push(chunk, this.onPayload);
+    } finally {
+      this.countRecords();
+    }
+    await this.sendPending();
+    return !this.failure;
   }
 
   private openInput(): Readable {
@@ -280,8 +326,12 @@ class FileTransform {
     }
     this.inFlight++;
     this.engine.invoker.send(payload, firstRecord).then(
-      (parts) => this.answered(payload, seq, parts),
+      (parts) => {
+        this.engine.bodies?.give(payload.body);
+        this.answered(payload, seq, parts);
+      },
       (e: Error) => {
+        this.engine.bodies?.give(payload.body);
         this.fail(e);
         this.settle();
       },

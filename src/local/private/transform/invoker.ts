@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'timers/promises';
 import type { AnswerAssembly } from './answer-assembly';
 import { describeRecords, FileFailure } from './file-failure';
 import type { Payload } from './packing';
+import type { BodyAllocator } from '../serving/http-answer-parser';
 import { HttpAnswer, HttpFailure } from '../serving/loopback-http';
 import type { ServingContainer } from '../serving/serving-container';
 
@@ -27,6 +28,8 @@ export interface InvokerOptions {
   readonly timeoutMs: number;
   /** The delay before retry number `attempt` (1, 2, ...). */
   readonly retryDelayMs: (attempt: number) => number;
+  /** Where an answer body of known length goes. @default - a new buffer */
+  readonly allocateAnswer?: BodyAllocator;
 }
 
 /** See the module comment. */
@@ -75,7 +78,7 @@ export class Invoker {
   private attempt(payload: Payload): Promise<HttpAnswer> {
     if (!this.firstRequestAt) this.firstRequestAt = Date.now();
     this.requests++;
-    return this.o.serving.request('POST', '/invocations', this.o.timeoutMs, payload.body, this.headers);
+    return this.o.serving.request('POST', '/invocations', this.o.timeoutMs, payload.body, this.headers, this.o.allocateAnswer);
   }
 
   private exitedFailure(payload: Payload, firstRecord: number): FileFailure {

@@ -1,3 +1,4 @@
+import type { BufferPool } from './buffer-pool';
 import { oversizedRecordMessage, Payload, PayloadSink } from './packing';
 import { LocalModeError } from '../../errors';
 
@@ -10,6 +11,13 @@ export interface LinePayloadOptions {
   readonly maxPayloadBytes: number;
   /** Names the input in error messages. */
   readonly inputName: string;
+  /**
+   * Bodies are copied into buffers of this pool (of `maxPayloadBytes + 1`
+   * bytes) as the lines are read, and keep no view of a chunk once `push`
+   * returns, so the reader may reuse its chunk buffer. @default - bodies
+   * are views of the chunks, or joined from them
+   */
+  readonly pool?: BufferPool;
 }
 
 /**
@@ -38,6 +46,14 @@ export class LinePayloadCutter {
   private runEnd = -1;
   /** A line that started in an earlier chunk and has no `\n` yet. */
   private partial: Buffer[] = [];
+  /** With a pool: the body being packed, filled up to `filled`. */
+  private body: Buffer | undefined;
+  private filled = 0;
+
+  /** See {@link LinePayloadOptions.pool}. */
+  public get copiesChunks(): boolean {
+    return this.options.pool !== undefined;
+  }
 
   constructor(private readonly options: LinePayloadOptions) {
     this.max = options.maxPayloadBytes > 0 ? options.maxPayloadBytes : Number.POSITIVE_INFINITY;
@@ -49,7 +65,7 @@ export class LinePayloadCutter {
     if (this.partial.length > 0) {
       const nl = chunk.indexOf(LF);
       if (nl < 0) {
-        this.partial.push(chunk);
+        this.partial.push(this.kept(chunk));
         return;
       }
       this.partial.push(chunk.subarray(0, nl));
@@ -80,7 +96,7 @@ export class LinePayloadCutter {
           // `\r\n`: the record without its `\r`, then a `\n`.
           this.runEnd = end;
           this.closeRun(chunk);
-          this.pieces.push(NEWLINE);
+          this.append(NEWLINE);
         }
         this.bytes += length + 1;
         this.count++;
@@ -89,7 +105,7 @@ export class LinePayloadCutter {
       nl = chunk.indexOf(LF, pos);
     }
     this.closeRun(chunk);
-    if (pos < chunk.length) this.partial.push(chunk.subarray(pos));
+    if (pos < chunk.length) this.partial.push(this.kept(chunk.subarray(pos)));
   }
 
   /** Signals the end of the input: the last line (even without `\n`) and the last body. */
@@ -109,19 +125,44 @@ export class LinePayloadCutter {
     this.records++;
     if (length > this.max) throw this.oversized(length);
     if (this.count > 0 && this.bytes + length + 1 > this.max) this.emit(sink);
-    this.pieces.push(length === line.length ? line : line.subarray(0, length), NEWLINE);
+    this.append(length === line.length ? line : line.subarray(0, length));
+    this.append(NEWLINE);
     this.bytes += length + 1;
     this.count++;
   }
 
   private closeRun(chunk: Buffer): void {
     if (this.runEnd < 0) return;
-    this.pieces.push(chunk.subarray(this.runStart, this.runEnd));
+    this.append(chunk.subarray(this.runStart, this.runEnd));
     this.runEnd = -1;
   }
 
+  /** Adds bytes to the body being packed. */
+  private append(bytes: Buffer): void {
+    const pool = this.options.pool;
+    if (!pool) {
+      this.pieces.push(bytes);
+      return;
+    }
+    if (!this.body) this.body = pool.take(pool.capacity);
+    bytes.copy(this.body, this.filled);
+    this.filled += bytes.length;
+  }
+
+  /** A view of the chunk to keep past `push`: a copy when the chunk is reused. */
+  private kept(view: Buffer): Buffer {
+    return this.options.pool ? Buffer.from(view) : view;
+  }
+
   private emit(sink: PayloadSink): void {
-    let body = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.bytes);
+    let body: Buffer;
+    if (this.body) {
+      body = this.body.subarray(0, this.filled);
+      this.body = undefined;
+      this.filled = 0;
+    } else {
+      body = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.bytes);
+    }
     // A lone record of exactly the limit is sent without its `\n`.
     if (body.length > this.max) body = body.subarray(0, body.length - 1);
     const payload: Payload = { body, records: this.count };

@@ -37,9 +37,16 @@ export class OrderedWriter {
 
   /**
    * Opens the temp file of `finalPath`. `onAdvance` is called whenever
-   * {@link written} grows; `onError` with the first write error.
+   * {@link written} grows; `onError` with the first write error;
+   * `onWritten` with the parts of every write that is done (they are no
+   * longer needed).
    */
-  constructor(private readonly finalPath: string, private readonly onAdvance: () => void, private readonly onError: (e: Error) => void) {
+  constructor(
+    private readonly finalPath: string,
+    private readonly onAdvance: () => void,
+    private readonly onError: (e: Error) => void,
+    private readonly onWritten?: (parts: Buffer[]) => void,
+  ) {
     fs.mkdirSync(path.dirname(finalPath), { recursive: true });
     this.tempPath = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${crypto.randomBytes(4).toString('hex')}.partial`);
     cleanupRegistry.trackDir(this.tempPath);
@@ -75,7 +82,10 @@ export class OrderedWriter {
     this.bytes = 0;
     this.queuedBytes += bytes;
     this.writing = this.writing.then(() => (this.aborted ? undefined : writeAll(this.fd, parts, bytes))).then(
-      () => { this.queuedBytes -= bytes; },
+      () => {
+        this.queuedBytes -= bytes;
+        this.onWritten?.(parts);
+      },
       (e: Error) => {
         this.queuedBytes -= bytes;
         this.onError(e);

@@ -1,3 +1,4 @@
+import type { BufferPool } from './buffer-pool';
 import { DataProcessor } from './data-processing';
 import { LinePayloadCutter } from './line-payloads';
 import { PayloadPacker, PayloadSink } from './packing';
@@ -7,6 +8,8 @@ import { createSplitter, RecordSink, RecordSplitter } from './splitters';
 export interface PayloadFeed {
   /** Records read so far (after SplitType splitting, empty lines skipped). */
   readonly records: number;
+  /** Whether the feed keeps no view of a chunk once `push` returns (the reader may reuse the chunk's buffer). */
+  readonly copiesChunks: boolean;
   /** Feeds the next chunk; calls `sink` for every payload completed by it. Throws on invalid input. */
   push(chunk: Buffer, sink: PayloadSink): void;
   /** Signals the end of the input; emits what is left. Throws on invalid input. */
@@ -23,6 +26,8 @@ export interface PayloadFeedOptions {
   readonly inputName: string;
   /** Whether SplitType Line + MultiRecord may use {@link LinePayloadCutter}. @default true */
   readonly fastLinePath?: boolean;
+  /** Buffers of `maxPayloadBytes + 1` bytes for the bodies of {@link LinePayloadCutter} (with a payload limit only). */
+  readonly bodyPool?: BufferPool;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -36,7 +41,8 @@ const ignorePayload: PayloadSink = () => undefined;
 export function createPayloadFeed(options: PayloadFeedOptions): PayloadFeed {
   const dp = options.dataProcessor;
   if ((options.fastLinePath ?? true) && options.splitType === 'Line' && options.multiRecord && !dp?.changesInput && !dp?.needsInput) {
-    return new LinePayloadCutter({ maxPayloadBytes: options.maxPayloadBytes, inputName: options.inputName });
+    const pool = options.maxPayloadBytes > 0 && options.bodyPool?.capacity === options.maxPayloadBytes + 1 ? options.bodyPool : undefined;
+    return new LinePayloadCutter({ maxPayloadBytes: options.maxPayloadBytes, inputName: options.inputName, pool });
   }
   return new RecordFeed(options);
 }
@@ -44,6 +50,7 @@ export function createPayloadFeed(options: PayloadFeedOptions): PayloadFeed {
 /** The general path: one `Buffer` per record, filtered, then packed. */
 class RecordFeed implements PayloadFeed {
   public records = 0;
+  public readonly copiesChunks = false;
   private readonly splitter: RecordSplitter;
   private readonly packer: PayloadPacker;
   private sink: PayloadSink = ignorePayload;

@@ -237,6 +237,23 @@ describe('LoopbackClient connections', () => {
     }
   });
 
+  test('GIVEN an allocator THEN a body of known length is read into the buffer it gives, and an empty one is not asked for', async () => {
+    const client = new LoopbackClient(port, 1);
+    const given = Buffer.alloc(64);
+    const asked: number[] = [];
+    const allocate = (length: number) => { asked.push(length); return given.subarray(0, length); };
+    try {
+      const answer = await client.request('POST', '/echo', 1000, Buffer.from('into the given buffer'), undefined, allocate);
+      expect(answer.body.toString()).toBe('into the given buffer');
+      expect(answer.body.buffer).toBe(given.buffer);
+      const empty = await client.request('POST', '/echo', 1000, Buffer.alloc(0), undefined, allocate);
+      expect(empty.body.length).toBe(0);
+      expect(asked).toEqual([21]);
+    } finally {
+      client.destroy();
+    }
+  });
+
   test('GIVEN a chunked answer of 2000 writes THEN the joined body, and the connection is reused', async () => {
     const client = new LoopbackClient(port, 1);
     try {

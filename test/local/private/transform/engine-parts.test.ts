@@ -44,6 +44,26 @@ describe('OrderedWriter', () => {
     expect(fs.readdirSync(path.join(dir, 'sub'))).toEqual(['a.csv.out']);
   });
 
+  test('onWritten gets every part once it is in the file, and only then (the engine hands answer buffers back there)', async () => {
+    // GIVEN a writer that checks the file when it is told parts are written
+    const target = path.join(dir, 'h.out');
+    const seen: string[] = [];
+    let onDisk = '';
+    const writer = new OrderedWriter(target, () => undefined, (e) => { throw e; }, (parts) => {
+      seen.push(...parts.map((p) => p.toString()));
+      const partial = fs.readdirSync(dir).find((f) => f.startsWith('.h.out.'))!;
+      onDisk = fs.readFileSync(path.join(dir, partial), 'utf8');
+    });
+    // WHEN
+    writer.put(1, [b('second\n')]);
+    writer.put(0, [b('first'), b('\n')]);
+    expect(seen).toEqual([]); // nothing issued yet (below the batch size)
+    await writer.commit();
+    // THEN
+    expect(seen).toEqual(['first', '\n', 'second\n']);
+    expect(onDisk).toBe('first\nsecond\n');
+  });
+
   test('a discarded file leaves nothing, also what was written before', async () => {
     const writer = new OrderedWriter(path.join(dir, 'b.out'), () => undefined, (e) => { throw e; });
     writer.put(0, [Buffer.alloc(300 * 1024, 0x61)]);

@@ -1,4 +1,5 @@
 import { prng } from './prng';
+import { BufferPool } from '../../../../src/local/private/transform/buffer-pool';
 import { Payload } from '../../../../src/local/private/transform/packing';
 import { createPayloadFeed } from '../../../../src/local/private/transform/payload-feed';
 
@@ -8,19 +9,37 @@ interface FeedOutcome {
   readonly error?: string;
 }
 
-/** Feeds `data` in the given chunk sizes (cycled) to the fast or the general path. */
-function feed(data: Buffer, maxPayloadBytes: number, chunkSizes: number[], fast: boolean): FeedOutcome {
-  const f = createPayloadFeed({ splitType: 'Line', multiRecord: true, maxPayloadBytes, inputName: 'in.txt', fastLinePath: fast });
+/**
+ * Feeds `data` in the given chunk sizes (cycled) to the fast or the general
+ * path. `pooled`: the fast path with a body pool, as the engine runs it:
+ * every chunk is read into ONE buffer that is overwritten with `#` after
+ * each push, and every body goes back to the pool once the sink has it.
+ */
+function feed(data: Buffer, maxPayloadBytes: number, chunkSizes: number[], fast: boolean, pooled = false): FeedOutcome {
+  // No limit: no pool (a body may be of any size).
+  const pool = pooled && maxPayloadBytes > 0 ? new BufferPool(maxPayloadBytes + 1, 2) : undefined;
+  const f = createPayloadFeed({ splitType: 'Line', multiRecord: true, maxPayloadBytes, inputName: 'in.txt', fastLinePath: fast, bodyPool: pool });
+  expect(f.copiesChunks).toBe(pool !== undefined);
   const payloads: Array<{ body: string; records: number }> = [];
   // Copies: a body must stay valid after later chunks arrive.
-  const sink = (p: Payload) => payloads.push({ body: Buffer.from(p.body).toString('latin1'), records: p.records });
+  const sink = (p: Payload) => {
+    payloads.push({ body: Buffer.from(p.body).toString('latin1'), records: p.records });
+    if (pool) {
+      expect(pool.owns(p.body)).toBe(true);
+      pool.give(p.body);
+    }
+  };
+  const reused = Buffer.alloc(Math.max(...chunkSizes));
   let error: string | undefined;
   try {
     let pos = 0;
     let i = 0;
     while (pos < data.length) {
       const size = chunkSizes[i++ % chunkSizes.length];
-      f.push(data.subarray(pos, pos + size), sink);
+      let chunk = data.subarray(pos, pos + size);
+      if (f.copiesChunks) chunk = reused.subarray(0, chunk.copy(reused));
+      f.push(chunk, sink);
+      if (f.copiesChunks) reused.fill('#');
       pos += size;
     }
     f.end(sink);
@@ -60,15 +79,15 @@ describe('LinePayloadCutter (the SplitType Line + MultiRecord fast path)', () =>
     const data = Buffer.from(text, 'latin1');
     // WHEN
     const general = feed(data, max, [1000], false);
-    const outcomes = [[1000], [1], [2, 3], [5]].map((chunks) => feed(data, max, chunks, true));
+    const outcomes = [[1000], [1], [2, 3], [5]].flatMap((chunks) => [feed(data, max, chunks, true), feed(data, max, chunks, true, true)]);
     // THEN
     expect(general.error).toBeUndefined();
     for (const fast of outcomes) expect(fast).toEqual(general);
   });
 
-  test('GIVEN known inputs WHEN packed by the fast path THEN the bodies are what SageMaker sends', () => {
+  test.each([false, true])('GIVEN known inputs WHEN packed by the fast path (pooled: %p) THEN the bodies are what SageMaker sends', (pooled) => {
     // bodies: records + `\n`, empty lines and `\r` dropped, at most 8 bytes, a lone record of exactly 8 without `\n`
-    expect(feed(Buffer.from('a\r\n\nbb\nccc\ndddddddd\nee'), 8, [3], true)).toEqual({
+    expect(feed(Buffer.from('a\r\n\nbb\nccc\ndddddddd\nee'), 8, [3], true, pooled)).toEqual({
       payloads: [{ body: 'a\nbb\n', records: 2 }, { body: 'ccc\n', records: 1 }, { body: 'dddddddd', records: 1 }, { body: 'ee\n', records: 1 }],
       records: 5,
     });
@@ -79,7 +98,7 @@ describe('LinePayloadCutter (the SplitType Line + MultiRecord fast path)', () =>
     const data = Buffer.from('a\n\nbb\r\nccccccccc\r\ndd\n');
     // WHEN
     const general = feed(data, 8, [1000], false);
-    const fast = [[1000], [1], [4]].map((chunks) => feed(data, 8, chunks, true));
+    const fast = [[1000], [1], [4]].flatMap((chunks) => [feed(data, 8, chunks, true), feed(data, 8, chunks, true, true)]);
     // THEN
     expect(general.error).toBe(
       "Record 3 of 'in.txt' is 9 bytes, larger than MaxPayloadInMB allows (8 bytes). "
@@ -101,8 +120,10 @@ describe('LinePayloadCutter (the SplitType Line + MultiRecord fast path)', () =>
       // WHEN
       const general = feed(data, max, [data.length + 1], false);
       const fast = feed(data, max, chunks, true);
+      const pooled = feed(data, max, chunks, true, true);
       // THEN
       expect({ input: data.toString('latin1'), max, chunks, ...fast }).toEqual({ input: data.toString('latin1'), max, chunks, ...general });
+      expect({ input: data.toString('latin1'), max, chunks, ...pooled }).toEqual({ input: data.toString('latin1'), max, chunks, ...general });
       if (general.error) failures++;
       payloads += general.payloads.length;
     }
