@@ -92,6 +92,16 @@ interface RawServer {
   close(): Promise<void>;
 }
 
+/** Runs `body` with a client of the Node server with `maxSockets` connections; closes it after. */
+async function withClient(maxSockets: number, body: (client: LoopbackClient) => Promise<void>): Promise<void> {
+  const client = new LoopbackClient(port, maxSockets);
+  try {
+    await body(client);
+  } finally {
+    client.destroy();
+  }
+}
+
 /** A raw TCP server: `answer` gets the bytes of every read, and the connection's number (from 1). */
 async function rawServer(answer: (socket: net.Socket, data: string, connection: number) => void): Promise<RawServer> {
   let count = 0;
@@ -131,8 +141,7 @@ async function withRawServer(
 
 describe('LoopbackClient deadlines (one shared timer)', () => {
   test('GIVEN requests with different timeouts in flight together WHEN none answers THEN each times out at its own deadline, not earlier, not much later', async () => {
-    const client = new LoopbackClient(port, 4);
-    try {
+    await withClient(4, async (client) => {
       // WHEN a long timeout starts first, shorter ones after it
       const long = timed(client, '/never', 600);
       await new Promise((r) => setTimeout(r, 50));
@@ -152,14 +161,11 @@ describe('LoopbackClient deadlines (one shared timer)', () => {
         expect(ms).toBeLessThan(150 + 250);
       }
       expect(answeredMs).toBeLessThan(600);
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('GIVEN one connection WHEN a request times out THEN its connection is closed and the next request still gets its own full deadline', async () => {
-    const client = new LoopbackClient(port, 1);
-    try {
+    await withClient(1, async (client) => {
       // WHEN
       const first = await timed(client, '/never', 200);
       const second = await timed(client, '/after/250', 400);
@@ -168,22 +174,17 @@ describe('LoopbackClient deadlines (one shared timer)', () => {
       expect(second[0]).toBe('200 ok');
       expect(second[1]).toBeGreaterThanOrEqual(249);
       expect(connections).toBe(2);
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('GIVEN a request waiting for a connection WHEN its deadline passes THEN it times out without ever being sent', async () => {
-    const client = new LoopbackClient(port, 1);
-    try {
+    await withClient(1, async (client) => {
       const busy = timed(client, '/after/300', 1000);
       const waiting = timed(client, '/after/0', 100);
       expect((await waiting)[0]).toBe('timeout: no answer within 100 ms');
       expect((await busy)[0]).toBe('200 ok');
       expect(requests).toEqual(['GET /after/300']);
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('GIVEN no server on the port WHEN requested THEN a connection failure, not a timeout', async () => {
@@ -197,34 +198,27 @@ describe('LoopbackClient deadlines (one shared timer)', () => {
 
 describe('LoopbackClient connections', () => {
   test('GIVEN one connection WHEN five requests are made one after another THEN they all go over it', async () => {
-    const client = new LoopbackClient(port, 1);
-    try {
+    await withClient(1, async (client) => {
       for (let i = 0; i < 5; i++) {
         const answer = await client.request('POST', '/echo', 1000, Buffer.from(`body ${i}`), { 'Content-Type': 'text/plain' });
         expect(answer.body.toString()).toBe(`body ${i}`);
       }
       expect(connections).toBe(1);
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('GIVEN two connections WHEN twenty requests are made at once THEN at most two are in flight, each gets its own answer, and they are sent in call order', async () => {
-    const client = new LoopbackClient(port, 2);
-    try {
+    await withClient(2, async (client) => {
       const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => client.request('POST', '/echo', 5000, Buffer.from(`#${i}`), { 'X-Request': String(i) })));
       expect(answers.map((a) => a.body.toString())).toEqual(Array.from({ length: 20 }, (_, i) => `#${i}`));
       expect(connections).toBe(2);
       expect(maxInFlight).toBe(2);
       expect(requests).toEqual(Array.from({ length: 20 }, (_, i) => `POST /echo ${i}`));
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('GIVEN bodies of 0 B, 16 KiB (one write with the head) and 8 MiB (written after it) THEN each is echoed whole', async () => {
-    const client = new LoopbackClient(port, 1);
-    try {
+    await withClient(1, async (client) => {
       for (const size of [0, 16 * 1024, 16 * 1024 + 1, 8 * 1024 * 1024]) {
         const body = Buffer.alloc(size);
         for (let i = 0; i < size; i++) body[i] = (i * 31) % 251;
@@ -232,9 +226,7 @@ describe('LoopbackClient connections', () => {
         expect(answer.body.length).toBe(size);
         expect(answer.body.equals(body)).toBe(true);
       }
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('GIVEN an allocator THEN a body of known length is read into the buffer it gives, and an empty one is not asked for', async () => {
@@ -255,29 +247,23 @@ describe('LoopbackClient connections', () => {
   });
 
   test('GIVEN a chunked answer of 2000 writes THEN the joined body, and the connection is reused', async () => {
-    const client = new LoopbackClient(port, 1);
-    try {
+    await withClient(1, async (client) => {
       const first = await client.request('GET', '/chunked/2000', 10_000);
       const second = await client.request('GET', '/chunked/2', 10_000);
       expect(first.body.toString()).toBe(Array.from({ length: 2000 }, (_, i) => `chunk-${i};`).join(''));
       expect(second.body.toString()).toBe('chunk-0;chunk-1;');
       expect(connections).toBe(1);
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('GIVEN an answer with Connection: close, or a Keep-Alive timeout of 1 s THEN the next request opens a new connection', async () => {
-    const client = new LoopbackClient(port, 1);
-    try {
+    await withClient(1, async (client) => {
       expect((await client.request('GET', '/close', 1000)).body.toString()).toBe('bye');
       expect((await client.request('GET', '/hint', 1000)).body.toString()).toBe('hint');
       // timeout=1 less Node's one second of margin: not reused
       expect((await client.request('GET', '/after/0', 1000)).status).toBe(200);
       expect(connections).toBe(3);
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('GIVEN keepAlive false THEN every request has its own connection, sent with Connection: close', async () => {
@@ -291,17 +277,14 @@ describe('LoopbackClient connections', () => {
   });
 
   test('GIVEN the server closes an idle connection THEN the next request goes over a new one and succeeds', async () => {
-    const client = new LoopbackClient(port, 1);
-    try {
+    await withClient(1, async (client) => {
       await client.request('GET', '/after/0', 1000);
       open.forEach((s) => s.end());
       await new Promise((r) => setTimeout(r, 100));
       const answer = await client.request('GET', '/after/0', 1000);
       expect(answer.body.toString()).toBe('ok');
       expect(connections).toBe(2);
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('GIVEN destroy() while a request is in flight and one waits THEN both fail as connection failures, the waiting one unsent, and the client still works after', async () => {
