@@ -183,7 +183,7 @@ class Connection {
     this.socket.setNoDelay(true);
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.lose(new HttpFailure('connection', err.message, err.code)));
     this.socket.on('end', () => this.onEnd());
-    this.socket.on('close', () => this.lose(new HttpFailure('connection', 'the container closed the connection before it answered', 'ECONNRESET')));
+    this.socket.on('close', () => this.lose(this.closedFailure()));
   }
 
   /** Sends the exchange's request; the connection is idle. */
@@ -235,7 +235,15 @@ class Connection {
   private onEnd(): void {
     const exchange = this.exchange;
     if (exchange && exchange.parser.end()) this.complete(exchange, false);
-    else this.lose(new HttpFailure('connection', 'the container closed the connection before it answered', 'ECONNRESET'));
+    else this.lose(this.closedFailure());
+  }
+
+  /** The failure of a request whose connection the container closed. */
+  private closedFailure(): HttpFailure {
+    const partway = this.exchange && !this.exchange.parser.untouched;
+    return new HttpFailure('connection', partway
+      ? 'the container closed the connection in the middle of its answer'
+      : 'the container closed the connection before it answered', 'ECONNRESET');
   }
 
   /** The answer is read; `clean`: no byte followed it. */

@@ -313,6 +313,14 @@ describe('LoopbackClient with servers that are not Node', () => {
     });
   });
 
+  test('GIVEN the server closes the connection without answering THEN a connection failure that says so', async () => {
+    await withRawServer((s) => { s.end(); }, async (client) => {
+      await expect(client.request('GET', '/', 1000)).rejects.toMatchObject({
+        kind: 'connection', message: 'the container closed the connection before it answered',
+      });
+    });
+  });
+
   test('GIVEN a 100 Continue before the answer THEN the answer', async () => {
     await withRawServer((s) => { s.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone'); }, async (client) => {
       expect((await client.request('POST', '/', 1000, Buffer.from('x'))).body.toString()).toBe('done');
@@ -329,7 +337,9 @@ describe('LoopbackClient with servers that are not Node', () => {
 
   test('GIVEN the server resets the connection inside the body THEN a connection failure, not a short body', async () => {
     await withRawServer((s) => { s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this', () => s.destroy()); }, async (client) => {
-      await expect(client.request('GET', '/', 1000)).rejects.toMatchObject({ kind: 'connection' });
+      await expect(client.request('GET', '/', 1000)).rejects.toMatchObject({
+        kind: 'connection', message: 'the container closed the connection in the middle of its answer',
+      });
     });
   });
 
