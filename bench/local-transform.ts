@@ -40,19 +40,11 @@
  * After timing, the two output files are compared byte for byte (a
  * mismatch fails the benchmark), so both sides did the same work.
  *
- * Where the container runs: the fixture is Python's `ThreadingHTTPServer`,
- * one thread per connection under one GIL. Left free to run on every core,
- * its threads fight over the GIL from different cores whenever the client's
- * core is idle, and its cost per request rises with how fast the client
- * answers: on a 2-core machine, a client that spins 60 us after each answer
- * got MORE records/s out of it than one that does not (`python cpu` per
- * request 205 us against 140 us). That measures the fixture, not the
- * client. So by default both sides' containers are pinned to the last CPU
- * (`docker run --cpuset-cpus`), where the server's cost per request no
- * longer depends on the client, and the ratio compares the clients.
+ * Where the container runs: by default both sides' containers are pinned
+ * to the last CPU, so that the threaded Python fixture's own cost per
+ * request does not depend on the client (see bench/serving-cpus.ts,
+ * BENCH_SERVER_CPUS).
  *
- *   BENCH_SERVER_CPUS=all   leave the container unpinned (the old setting)
- *   BENCH_SERVER_CPUS=0-1   any other `--cpuset-cpus` value
  *   BENCH_BUSY=N            N busy-looping processes run throughout (a loaded machine)
  */
 import { ChildProcess, spawn } from 'child_process';
@@ -60,38 +52,14 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { cleanupRegistry, DockerCli } from '../src/local/private/docker';
+import { describeServerCpus, benchDocker } from './serving-cpus';
+import { cleanupRegistry } from '../src/local/private/docker';
 import { ServingContainer } from '../src/local/private/serving/serving-container';
 import { runTransformJob } from '../src/local/private/transform/runner';
 
 const IMAGE = 'byoa-test-serving:latest';
-/** `--cpuset-cpus` of every container, or undefined (see the module comment). */
-const SERVER_CPUS = process.env.BENCH_SERVER_CPUS === 'all'
-  ? undefined
-  : process.env.BENCH_SERVER_CPUS ?? (os.cpus().length > 1 ? String(os.cpus().length - 1) : undefined);
-
-/** The Docker CLI with `--cpuset-cpus` added to every `docker run`. */
-class PinnedDockerCli extends DockerCli {
-  constructor(executable: string, private readonly cpus: string) {
-    super(executable);
-  }
-
-  public run(args: string[], options?: Parameters<DockerCli['run']>[1]) {
-    return super.run(this.pin(args), options);
-  }
-
-  public start(args: string[], options?: Parameters<DockerCli['start']>[1]) {
-    return super.start(this.pin(args), options);
-  }
-
-  private pin(args: string[]): string[] {
-    return args[0] === 'run' ? ['run', '--cpuset-cpus', this.cpus, ...args.slice(1)] : args;
-  }
-}
-
-/** The Docker CLI of every call of the benchmark (`$CDK_DOCKER`, else `docker`). */
-const plainDocker = DockerCli.fromEnvironment();
-const docker = SERVER_CPUS ? new PinnedDockerCli(plainDocker.executable, SERVER_CPUS) : plainDocker;
+/** The Docker CLI of every call of the benchmark (`$CDK_DOCKER`, else `docker`), pinning as set. */
+const docker = benchDocker();
 const FIXTURE_DIR = path.join(__dirname, '..', 'test', 'local', 'fixtures', 'serving');
 const ENV = { FIXTURE_MODE: 'echo', FIXTURE_BIND_HOST: '127.0.0.1' };
 const MB = 1024 * 1024;
@@ -117,7 +85,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[4] ?? 7);
   await docker.engine();
   const busy = startBusyNeighbours(Number(process.env.BENCH_BUSY ?? 0));
-  console.log(`serving container: ${SERVER_CPUS ? `pinned to CPU ${SERVER_CPUS}` : 'not pinned'}; busy neighbours: ${busy.length}`);
+  console.log(`serving container: ${describeServerCpus()}; busy neighbours: ${busy.length}`);
   await docker.run(['build', '--network', 'host', '-q', '-t', IMAGE, FIXTURE_DIR]);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'byoa-bench-'));
   cleanupRegistry.trackDir(root);
