@@ -31,7 +31,8 @@ export interface LinePayloadOptions {
  * `Buffer.indexOf`, counts records, and sends runs of clean lines (no
  * `\r\n`, no empty line between them) as slices of the chunk they were read
  * in. Only bodies that span two chunks, or hold `\r\n` or empty lines, are
- * copied once.
+ * copied once. With a pool (the engine's, for a payload limit), every body
+ * is copied once, run by run, into a reused buffer instead.
  */
 export class LinePayloadCutter {
   /** Records (non-empty lines) seen so far. */
