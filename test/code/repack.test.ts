@@ -137,10 +137,12 @@ describe('repackModelArchive', () => {
     } finally {
       clearInterval(timer);
     }
-    // THEN the model's data is intact, the code is there, and memory stayed far below the model's size
+    // THEN the model's data is intact, the code is there, and memory stayed far below the model's size.
+    // The peak counts garbage not yet collected (no gc() here), so it depends on when the collector runs
+    // on a loaded machine (103 MiB seen once in CI); a repack that held the model would need all 384 MiB.
     expect(members['model.pth']).toEqual({ sha256, size });
     expect(Object.keys(members)).toEqual(['model.pth', 'code/', 'code/requirements.txt', 'code/train.py']);
-    expect(peak).toBeLessThan(96 * MiB);
+    expect(peak).toBeLessThan(size / 2);
   }, 300_000);
 });
 
