@@ -191,6 +191,7 @@ class FileTransform {
 
   constructor(private readonly engine: TransformEngine, private readonly input: TransformInputFile) {
     const o = engine.o;
+    const answers = engine.answers;
     this.feed = createPayloadFeed({
       splitType: o.splitType,
       multiRecord: o.params.multiRecord,
@@ -204,7 +205,7 @@ class FileTransform {
       path.join(o.outputDir, ...input.relativePath.split('/')) + '.out',
       () => this.window.advance(),
       (e) => this.fail(this.writeFailure(e)),
-      engine.answers && ((parts) => { for (const part of parts) engine.answers!.give(part); }),
+      answers && ((parts) => parts.forEach((part) => answers.give(part))),
     );
     this.window = new DispatchWindow({
       slots: engine.slots,
