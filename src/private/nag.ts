@@ -11,21 +11,41 @@ export interface NagSuppression {
   readonly appliesTo?: string[];
 }
 
+/** The IAM resources that hold a policy or attach one. */
+const IAM_IDENTITIES = ['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'];
+
 /**
- * Records cdk-nag suppressions on every CloudFormation resource under
- * `scope`, as the `cdk_nag` metadata cdk-nag reads. This library depends on
- * cdk-nag only in its tests: the metadata is plain CloudFormation metadata,
- * and it only ever covers the findings the library knows it causes, each with
- * its reason, so a user's own additions are still reported.
+ * The CloudFormation resource types each rule this library suppresses
+ * inspects (cdk-nag reports it on no other type). A rule not listed here is
+ * recorded on every resource.
+ */
+const RULE_RESOURCE_TYPES: Record<string, readonly string[]> = {
+  'AwsSolutions-IAM4': IAM_IDENTITIES,
+  'AwsSolutions-IAM5': [...IAM_IDENTITIES, 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'],
+  'AwsSolutions-L1': ['AWS::Lambda::Function'],
+};
+
+/**
+ * Records cdk-nag suppressions on the CloudFormation resources under `scope`
+ * that their rules inspect, as the `cdk_nag` metadata cdk-nag reads. This
+ * library depends on cdk-nag only in its tests: the metadata is plain
+ * CloudFormation metadata, and it only ever covers the findings the library
+ * knows it causes, each with its reason, so a user's own additions are still
+ * reported. A suppression is not copied onto resources its rule never looks
+ * at: the reasons are long, and a pipeline has dozens of resources, so that
+ * would multiply the template's size (and `cdk synth` time) for nothing.
  */
 export function suppressNag(scope: IConstruct, suppressions: NagSuppression[]): void {
   for (const construct of scope.node.findAll()) {
     if (!CfnResource.isCfnResource(construct)) continue;
+    const type = construct.cfnResourceType;
+    const applicable = suppressions.filter(s => RULE_RESOURCE_TYPES[s.id]?.includes(type) ?? true);
+    if (applicable.length === 0) continue;
     const existing = (construct.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined)?.rules_to_suppress ?? [];
     construct.addMetadata('cdk_nag', {
       rules_to_suppress: [
         ...existing,
-        ...suppressions.map(s => ({
+        ...applicable.map(s => ({
           id: s.id,
           reason: s.reason,
           applies_to: s.appliesTo?.map(a => (a.startsWith('/') ? { regex: a } : a)),
