@@ -4,6 +4,7 @@
  * they follow the SDK version this library is built with.
  */
 import { Token } from 'aws-cdk-lib';
+import { sagemakerSdk } from './lazy-sdk';
 import type { Problems } from './validation';
 import type { InstanceType } from '../instance-type';
 
@@ -15,8 +16,7 @@ let lists: { [use in InstanceUse]: readonly string[] } | undefined;
 export function allowedInstanceTypes(use: InstanceUse): readonly string[] {
   if (!lists) {
     // Loaded lazily: the SDK is only needed when a construct validates a type.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sdk = require('@aws-sdk/client-sagemaker') as typeof import('@aws-sdk/client-sagemaker');
+    const sdk = sagemakerSdk();
     lists = {
       training: Object.values(sdk.TrainingInstanceType).sort(),
       transform: Object.values(sdk.TransformInstanceType).sort(),

@@ -20,13 +20,14 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import { dockerfileBaseImages, EcrRegistry, ecrRegistryOf } from './base-images';
 import {
   buildArgs, DockerCli, imageInspectArgs, LineCallback, loginArgs, pullArgs, sortedEntries,
 } from './docker';
 import { ImageBuildLog } from './image-build-log';
 import { sagemakerImageUri } from '../../image/private/image-uri';
+import { ecrSdk } from '../../private/lazy-sdk';
 import type { AssetImageSpec, ImageSpec, RepositoryImageSpec, SageMakerImageSpec } from '../../private/run-spec';
 import { LocalModeError } from '../errors';
 
@@ -204,11 +205,11 @@ async function pullRepositoryImage(spec: RepositoryImageSpec, options: PrepareIm
  */
 export async function ecrLogin(ecr: EcrRegistry, options: PrepareImageOptions, purpose = 'to pull the image', alternative?: string): Promise<void> {
   const { host: registry, region } = ecr;
-  const client = options.ecrClientFactory ? options.ecrClientFactory(region) : new ECRClient({ region });
+  const client = options.ecrClientFactory ? options.ecrClientFactory(region) : new (ecrSdk().ECRClient)({ region });
   let token: string | undefined;
   let endpoint: string | undefined;
   try {
-    const res = await client.send(new GetAuthorizationTokenCommand({ registryIds: [ecr.account] }));
+    const res = await client.send(new (ecrSdk().GetAuthorizationTokenCommand)({ registryIds: [ecr.account] }));
     token = res.authorizationData?.[0]?.authorizationToken;
     endpoint = res.authorizationData?.[0]?.proxyEndpoint;
   } catch (e) {

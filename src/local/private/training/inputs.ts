@@ -17,9 +17,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { pipeline } from 'stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Channel, CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import { channelInputMode } from './config';
+import { s3Sdk } from '../../../private/lazy-sdk';
 import { LocalModeError } from '../../errors';
 import { BindMount } from '../docker';
 import { fileUriPath } from '../work-dir';
@@ -56,7 +57,7 @@ export async function resolveChannels(request: CreateTrainingJobRequest, options
   if (s3Plans.length > 0) {
     client = options.s3ClientFactory
       ? options.s3ClientFactory(options.region)
-      : new S3Client({ region: options.region, followRegionRedirects: true });
+      : new (s3Sdk().S3Client)({ region: options.region, followRegionRedirects: true });
     try {
       const creds = await client.config.credentials();
       if (!creds?.accessKeyId) { throw new Error('no access key'); }
@@ -180,14 +181,14 @@ async function downloadPrefix(client: S3Client, uri: string, dir: string, channe
   let count = 0;
   try {
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
       for (const obj of page.Contents ?? []) {
         if (!obj.Key || obj.Key.endsWith('/')) { continue; }
         const rel = obj.Key.slice(base.length);
         const dest = path.resolve(dir, rel);
         if (!dest.startsWith(dir + path.sep)) { continue; } // `..` in a key: never write outside the channel dir
         fs.mkdirSync(path.dirname(dest), { recursive: true });
-        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: obj.Key }));
+        const res = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: obj.Key }));
         await pipeline(res.Body as NodeJS.ReadableStream, fs.createWriteStream(dest));
         count++;
       }
