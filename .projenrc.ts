@@ -90,6 +90,11 @@ project.addTask('generate:images', {
   exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/generate-image-table.ts',
   receiveArgs: true,
 });
+project.addTask('generate:instance-types', {
+  description: 'Regenerate src/private/instance-types.generated.ts from the enums of @aws-sdk/client-sagemaker',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/generate-instance-types.ts',
+  receiveArgs: true,
+});
 project.addTask('bench:synth', {
   description: 'Measure cdk synth time and memory against hand-written stepfunctions-tasks',
   exec: 'ts-node --transpile-only --project test/tsconfig.json bench/synth.ts',

@@ -1,29 +1,19 @@
 /**
  * The instance types SageMaker accepts for each use, taken from the enums of
- * `@aws-sdk/client-sagemaker` (generated from SageMaker's own API model), so
- * they follow the SDK version this library is built with.
+ * `@aws-sdk/client-sagemaker` (generated from SageMaker's own API model) by
+ * `npx projen generate:instance-types`, so they follow the SDK version this
+ * library is built with. A test fails when the table and the SDK differ.
  */
 import { Token } from 'aws-cdk-lib';
-import { sagemakerSdk } from './lazy-sdk';
+import { INSTANCE_TYPES } from './instance-types.generated';
 import type { Problems } from './validation';
 import type { InstanceType } from '../instance-type';
 
-export type InstanceUse = 'training' | 'transform' | 'hosting';
+export type InstanceUse = keyof typeof INSTANCE_TYPES;
 
-let lists: { [use in InstanceUse]: readonly string[] } | undefined;
-
-/** The sorted list of instance types allowed for a use. Loaded once, on first call. */
+/** The sorted list of instance types allowed for a use. */
 export function allowedInstanceTypes(use: InstanceUse): readonly string[] {
-  if (!lists) {
-    // Loaded lazily: the SDK is only needed when a construct validates a type.
-    const sdk = sagemakerSdk();
-    lists = {
-      training: Object.values(sdk.TrainingInstanceType).sort(),
-      transform: Object.values(sdk.TransformInstanceType).sort(),
-      hosting: Object.values(sdk.ProductionVariantInstanceType).sort(),
-    };
-  }
-  return lists[use];
+  return INSTANCE_TYPES[use];
 }
 
 /** A short description of the allowed list, for error messages. */

@@ -2,13 +2,11 @@
  * AWS SDK packages that only some code paths call, loaded on first use.
  * Every `cdk synth` of an app loads this library, and loading one SDK client
  * package costs it 40-170 ms, so a module that `cdk synth` loads too (local
- * mode's runners, the instance-type checks) takes its SDK from here rather
- * than importing it at the top. Types still come from `import type`, which
- * loads nothing.
+ * mode's runners) takes its SDK from here rather than importing it at the
+ * top. Types still come from `import type`, which loads nothing.
  */
 import type * as ecr from '@aws-sdk/client-ecr';
 import type * as s3 from '@aws-sdk/client-s3';
-import type * as sagemaker from '@aws-sdk/client-sagemaker';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
@@ -20,9 +18,4 @@ export function ecrSdk(): typeof ecr {
 /** `@aws-sdk/client-s3`, loaded on first call. */
 export function s3Sdk(): typeof s3 {
   return require('@aws-sdk/client-s3');
-}
-
-/** `@aws-sdk/client-sagemaker`, loaded on first call. */
-export function sagemakerSdk(): typeof sagemaker {
-  return require('@aws-sdk/client-sagemaker');
 }
