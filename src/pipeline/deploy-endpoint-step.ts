@@ -66,17 +66,19 @@ export class DeployEndpointStep extends sfn.StateMachineFragment {
     const keyPolicies = props.endpoint.encryptionKey
       ? [new iam.PolicyStatement({ actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [props.endpoint.encryptionKey.keyArn] })]
       : [];
+    // One statement for both calls (same resources), registered by both states.
+    const writePolicy = new iam.PolicyStatement({ actions: ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint'], resources: [endpointArn, configArn] });
     const create = new SageMakerTask(this, 'Create endpoint', {
       integration: 'sagemaker:createEndpoint',
       parameters: endpointRequest,
       resultPath: STATE_PATHS.endpoint,
-      policies: [new iam.PolicyStatement({ actions: ['sagemaker:CreateEndpoint'], resources: [endpointArn, configArn] }), ...keyPolicies],
+      policies: [writePolicy, ...keyPolicies],
     });
     const update = new SageMakerTask(this, 'Update endpoint', {
       integration: 'sagemaker:updateEndpoint',
       parameters: endpointRequest,
       resultPath: STATE_PATHS.endpoint,
-      policies: [new iam.PolicyStatement({ actions: ['sagemaker:UpdateEndpoint'], resources: [endpointArn, configArn] }), ...keyPolicies],
+      policies: [writePolicy, ...keyPolicies],
     });
     const wait = new sfn.Wait(this, 'Wait for the endpoint', { time: sfn.WaitTime.duration(props.pollInterval ?? Duration.seconds(30)) });
     const status = new SageMakerTask(this, 'Read endpoint status', {

@@ -1,4 +1,3 @@
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SageMakerTask } from '../private/sagemaker-task';
@@ -22,14 +21,13 @@ export interface JobFailureProps {
   readonly kind: 'TrainingJob' | 'TransformJob';
   /** The path of the job's name in the execution's state. */
   readonly jobNamePath: string;
-  /** ARN pattern of the jobs, for DescribeXxxJob. */
-  readonly jobArn: string;
 }
 
 /**
  * What runs after a `.sync` job task fails: DescribeXxxJob, then a Fail state
  * whose cause is SageMaker's `FailureReason`, or the caught error when the job
- * never started (a rejected request has no FailureReason).
+ * never started (a rejected request has no FailureReason). Only for the catch
+ * of a `.sync` task (`syncJobTask`), whose statement grants the Describe call.
  */
 export function jobFailureChain(scope: Construct, props: JobFailureProps): sfn.IChainable {
   const describe = new SageMakerTask(scope, `Describe failed ${props.kind}`, {
@@ -37,7 +35,10 @@ export function jobFailureChain(scope: Construct, props: JobFailureProps): sfn.I
     parameters: { [`${props.kind}Name.$`]: props.jobNamePath },
     resultPath: '$.byoa.failure',
     comment: 'Reads the FailureReason of the job that failed',
-    policies: [new iam.PolicyStatement({ actions: [`sagemaker:Describe${props.kind}`], resources: [props.jobArn] })],
+    // No statement of its own: sagemaker:Describe<kind> on the jobs is granted
+    // by the .sync task whose failures this chain handles (with Create and
+    // Stop); a second statement would only lengthen the role's policy.
+    policies: [],
   });
   const caught = failWithCaughtError(scope, `${props.kind} request failed`);
   describe.addCatch(caught, { resultPath: '$.byoa.describeError' });

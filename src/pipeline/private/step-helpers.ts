@@ -75,7 +75,7 @@ export function syncJobTask(scope: Construct, stateName: string, props: SyncJobT
       ...props.policies,
     ],
   });
-  task.addCatch(jobFailureChain(scope, { kind: props.kind, jobNamePath: STATE_PATHS.name, jobArn }), { resultPath: ERROR_PATH });
+  task.addCatch(jobFailureChain(scope, { kind: props.kind, jobNamePath: STATE_PATHS.name }), { resultPath: ERROR_PATH });
   return task;
 }
 
