@@ -1,4 +1,5 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
 /** One cdk-nag rule suppression, with the reason a security review reads. */
@@ -26,6 +27,22 @@ const RULE_RESOURCE_TYPES: Record<string, readonly string[]> = {
 };
 
 /**
+ * Whether cdk-nag's rule `id` can report on `resource`. IAM5 reads a role's,
+ * user's or group's inline policies only (their other grants are separate
+ * `AWS::IAM::Policy` resources), so an identity without any gives it nothing
+ * to report.
+ */
+function inspects(id: string, resource: CfnResource): boolean {
+  const types = RULE_RESOURCE_TYPES[id];
+  if (!types) return true;
+  if (!types.includes(resource.cfnResourceType)) return false;
+  if (id === 'AwsSolutions-IAM5' && IAM_IDENTITIES.includes(resource.cfnResourceType)) {
+    return (resource as iam.CfnRole | iam.CfnUser | iam.CfnGroup).policies !== undefined;
+  }
+  return true;
+}
+
+/**
  * Records cdk-nag suppressions on the CloudFormation resources under `scope`
  * that their rules inspect, as the `cdk_nag` metadata cdk-nag reads. This
  * library depends on cdk-nag only in its tests: the metadata is plain
@@ -34,12 +51,14 @@ const RULE_RESOURCE_TYPES: Record<string, readonly string[]> = {
  * reported. A suppression is not copied onto resources its rule never looks
  * at: the reasons are long, and a pipeline has dozens of resources, so that
  * would multiply the template's size (and `cdk synth` time) for nothing.
+ * Whether a role has inline policies is known when they are recorded:
+ * aws-cdk-lib's `Role` takes them only as a constructor prop, and any added
+ * later are the user's own, which cdk-nag should report.
  */
 export function suppressNag(scope: IConstruct, suppressions: NagSuppression[]): void {
   for (const construct of scope.node.findAll()) {
     if (!CfnResource.isCfnResource(construct)) continue;
-    const type = construct.cfnResourceType;
-    const applicable = suppressions.filter(s => RULE_RESOURCE_TYPES[s.id]?.includes(type) ?? true);
+    const applicable = suppressions.filter(s => inspects(s.id, construct));
     if (applicable.length === 0) continue;
     const existing = (construct.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined)?.rules_to_suppress ?? [];
     construct.addMetadata('cdk_nag', {

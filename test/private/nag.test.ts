@@ -13,18 +13,21 @@ function rulesOn(stack: Stack): Record<string, string[]> {
 }
 
 describe('suppressNag', () => {
-  // GIVEN a scope with an IAM role and its policy, a bucket and a function
+  // GIVEN a scope with an IAM role and its policy, a user with an inline policy, a bucket and a function
   function scopeWithResources(): { stack: Stack; scope: Construct } {
     const stack = new Stack(new App(), 'Stack');
     const scope = new Construct(stack, 'Scope');
     const role = new iam.Role(scope, 'Role', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    new iam.CfnUser(scope, 'User', {
+      policies: [{ policyName: 'Inline', policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] } }],
+    });
     const bucket = new s3.Bucket(scope, 'Bucket');
     bucket.grantRead(role);
     new lambda.Function(scope, 'Function', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}'), role });
     return { stack, scope };
   }
 
-  test('records each suppression only on the resource types its rule inspects', () => {
+  test('records each suppression only on the resource types its rule inspects (IAM5 on an identity only if it has inline policies)', () => {
     const { stack, scope } = scopeWithResources();
 
     // WHEN
@@ -37,7 +40,8 @@ describe('suppressNag', () => {
 
     // THEN
     expect(rulesOn(stack)).toEqual({
-      'AWS::IAM::Role': ['AwsSolutions-IAM5', 'AwsSolutions-IAM4', 'AwsSolutions-S1'],
+      'AWS::IAM::Role': ['AwsSolutions-IAM4', 'AwsSolutions-S1'],
+      'AWS::IAM::User': ['AwsSolutions-IAM5', 'AwsSolutions-IAM4', 'AwsSolutions-S1'],
       'AWS::IAM::Policy': ['AwsSolutions-IAM5', 'AwsSolutions-S1'],
       'AWS::S3::Bucket': ['AwsSolutions-S1'],
       'AWS::Lambda::Function': ['AwsSolutions-L1', 'AwsSolutions-S1'],
@@ -53,12 +57,13 @@ describe('suppressNag', () => {
 
     // THEN
     expect(rulesOn(stack)).toEqual({
-      'AWS::IAM::Role': ['AwsSolutions-IAM5', 'AwsSolutions-IAM4'],
+      'AWS::IAM::Role': ['AwsSolutions-IAM4'],
+      'AWS::IAM::User': ['AwsSolutions-IAM5', 'AwsSolutions-IAM4'],
       'AWS::IAM::Policy': ['AwsSolutions-IAM5'],
       'AWS::S3::Bucket': [],
       'AWS::Lambda::Function': [],
     });
     const role = scope.node.findAll().find(c => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::IAM::Role') as CfnResource;
-    expect(role.getMetadata('cdk_nag').rules_to_suppress[1]).toEqual({ id: 'AwsSolutions-IAM4', reason: 'second reason', applies_to: ['Policy::x', { regex: '/^y$/g' }] });
+    expect(role.getMetadata('cdk_nag').rules_to_suppress[0]).toEqual({ id: 'AwsSolutions-IAM4', reason: 'second reason', applies_to: ['Policy::x', { regex: '/^y$/g' }] });
   });
 });
