@@ -7,11 +7,14 @@ import { Construct } from 'constructs';
 import { CODE_CHANNEL_DIRECTORY, ScriptTraining, UNRESOLVED_REGION } from '../code/private/script-mode';
 import { BoundSourceCode } from '../code/source-code';
 import { Framework } from '../image/framework';
-import { grantReadPrefix } from '../private/grants';
+import { grantPutObjects, grantReadPrefix } from '../private/grants';
 import { TrainingProps } from '../training/training-props';
 import { renderTrainingJob } from '../training/training-request';
 import { BatchTransformProps } from '../transform/batch-transform-props';
 import { renderTransformJob } from '../transform/transform-request';
+
+/** The key prefix of training checkpoints in their bucket, by default. */
+export const DEFAULT_CHECKPOINT_PREFIX = 'checkpoints/';
 
 /** The two renderings of one request: for the state machine and for the run spec. */
 export interface BoundRequest<T> {
@@ -78,10 +81,10 @@ export function bindTraining(scope: Construct, props: TrainingProps, ctx: BindCo
     stagingPrefix: ctx.inputsPrefix,
     localMode: ctx.localMode,
   }));
-  const checkpointPrefix = props.checkpoint?.keyPrefix ?? 'checkpoints/';
+  const checkpointPrefix = props.checkpoint?.keyPrefix ?? DEFAULT_CHECKPOINT_PREFIX;
   if (!ctx.localMode && props.checkpoint && ctx.grantee) {
     grantReadPrefix(props.checkpoint.bucket, ctx.grantee, checkpointPrefix);
-    props.checkpoint.bucket.grantPut(ctx.grantee, `${checkpointPrefix}*`);
+    grantPutObjects(props.checkpoint.bucket, ctx.grantee, `${checkpointPrefix}*`);
   }
   if (!ctx.localMode && ctx.grantee) {
     props.volumeEncryptionKey?.grantEncryptDecrypt(ctx.grantee);

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { bindTraining, bindTransform, localRegion } from './bind';
+import { bindTraining, bindTransform, DEFAULT_CHECKPOINT_PREFIX, localRegion } from './bind';
 import { CreateModelStep } from './create-model-step';
 import { DeployEndpointStep } from './deploy-endpoint-step';
 import { JobNameStep } from './job-name-step';
@@ -22,7 +22,7 @@ import { AlgorithmImage } from '../image/algorithm-image';
 import { ImageUse } from '../image/framework';
 import { PipelineMonitoring, PipelineMonitoringOptions } from '../monitoring/pipeline-monitoring';
 import { ByoaValidationError } from '../private/errors';
-import { grantSageMakerLogsAndMetrics } from '../private/grants';
+import { grantGetObjects, grantPutObjects, grantSageMakerLogsAndMetrics } from '../private/grants';
 import { LOCAL_MODE_CONTEXT_KEY } from '../private/local-mode';
 import { NagSuppression, suppressNag } from '../private/nag';
 import { CodeSpec, RUN_SPEC_METADATA_TYPE, RunSpec } from '../private/run-spec';
@@ -318,7 +318,13 @@ export class ByoaPipeline extends Construct {
         metricDefinitions: this.metricDefinitions,
         trainingJobNamePrefix: `${this.namePrefix}-`,
       });
-      suppressNag(this, nagSuppressions(this.namePrefix));
+      recordNagSuppressions(this, this._stateMachine, {
+        namePrefix: this.namePrefix,
+        code: trainingCode !== undefined || inferenceCode !== undefined,
+        repack: plan.repack,
+        kms: usesKmsKey(props, bucket),
+        checkpointPrefix: props.training.checkpoint ? (props.training.checkpoint.keyPrefix ?? DEFAULT_CHECKPOINT_PREFIX) : undefined,
+      });
       // Logical ids as tokens: the metadata is resolved at synth, after any overrideLogicalId.
       const ownBucket = props.outputBucket ? undefined : bucket.node.defaultChild as CfnResource;
       cloud = {
@@ -450,11 +456,11 @@ function validate(pipeline: ByoaPipeline, props: ByoaPipelineProps, plan: Script
 }
 
 function grantExecutionRole(role: iam.IRole, bucket: s3.IBucket, outputPrefix: string, props: ByoaPipelineProps): void {
-  bucket.grantPut(role, `${outputPrefix}training/*`);
+  grantPutObjects(bucket, role, `${outputPrefix}training/*`);
   // The model is created from training/<job>/output/model.tar.gz.
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${outputPrefix}training/*`)] }));
+  grantGetObjects(bucket, role, `${outputPrefix}training/*`);
   if (props.batchTransform) {
-    bucket.grantPut(role, `${outputPrefix}transform/*`);
+    grantPutObjects(bucket, role, `${outputPrefix}transform/*`);
   }
   props.encryptionKey?.grantEncryptDecrypt(role);
   grantSageMakerLogsAndMetrics(role);
@@ -522,13 +528,41 @@ function concrete(value: string): string | undefined {
   return Token.isUnresolved(value) ? undefined : value;
 }
 
+/** What decides which of the pipeline's cdk-nag findings can arise. */
+interface NagFeatures {
+  /** The prefix of the names each execution gives its jobs. */
+  readonly namePrefix: string;
+  /** Script mode: the roles read a code object. */
+  readonly code: boolean;
+  /** The model is repacked by a Lambda function. */
+  readonly repack: boolean;
+  /** A KMS key is granted with aws-cdk-lib's action groups. */
+  readonly kms: boolean;
+  /** The key prefix of the training checkpoints, when they are kept in S3. */
+  readonly checkpointPrefix?: string;
+}
+
 /**
- * The cdk-nag findings the pipeline causes by design, each with its reason.
- * They are scoped with `appliesTo` to the exact wildcards the pipeline writes,
- * so anything a user adds to the roles is still reported.
+ * Records the cdk-nag findings the pipeline causes by design, each with its
+ * reason. They are scoped with `appliesTo` to the exact wildcards the
+ * pipeline writes, so anything a user adds to the roles is still reported.
+ * Each one goes only where its finding can arise: the state machine's role
+ * holds the SageMaker, X-Ray, log delivery and repack-invoke grants; the
+ * execution role and the repack function's role hold the S3, KMS, logs and
+ * ECR ones; a feature the pipeline does not use adds nothing.
  */
-function nagSuppressions(namePrefix: string): NagSuppression[] {
-  return [{
+function recordNagSuppressions(pipeline: Construct, stateMachine: sfn.StateMachine, features: NagFeatures): void {
+  const star: NagSuppression = {
+    id: 'AwsSolutions-IAM5',
+    reason: 'Resource "*" is needed by ecr:GetAuthorizationToken (not resource-scoped), cloudwatch:PutMetricData (limited by a cloudwatch:namespace condition to /aws/sagemaker/*), X-Ray trace writes and Step Functions log delivery (neither is resource-scoped).',
+    appliesTo: ['Resource::*'],
+  };
+  const stateMachineRole: NagSuppression[] = [star, {
+    id: 'AwsSolutions-IAM5',
+    reason: `Each execution names its jobs, model and endpoint config "${features.namePrefix}-<UUID>": permissions are scoped to "${features.namePrefix}-*".`,
+    appliesTo: [`/^Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:(training-job|model|transform-job|endpoint-config)\\/${features.namePrefix}-\\*$/g`],
+  }];
+  const otherRoles: NagSuppression[] = [{
     id: 'AwsSolutions-IAM5',
     reason: 'S3 grants are limited to the pipeline\'s own key prefixes (inputs/<asset hash>/, training/, transform/); the action wildcards are aws-cdk-lib\'s object-level grant action groups (PutObject*, Abort*).',
     appliesTo: [
@@ -537,31 +571,62 @@ function nagSuppressions(namePrefix: string): NagSuppression[] {
     ],
   }, {
     id: 'AwsSolutions-IAM5',
-    reason: 'KMS grants of the pipeline\'s key use aws-cdk-lib\'s action groups (GenerateDataKey*, ReEncrypt*) on that key only.',
-    appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
-  }, {
-    id: 'AwsSolutions-IAM5',
     reason: 'SageMaker writes its logs to log groups it names under /aws/sagemaker/ (TrainingJobs, TransformJobs, Endpoints/<name>) and creates them on first use.',
     appliesTo: ['Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*'],
-  }, {
-    id: 'AwsSolutions-IAM5',
-    reason: 'Resource "*" is needed by ecr:GetAuthorizationToken (not resource-scoped), cloudwatch:PutMetricData (limited by a cloudwatch:namespace condition to /aws/sagemaker/*), X-Ray trace writes and Step Functions log delivery (neither is resource-scoped).',
-    appliesTo: ['Resource::*'],
-  }, {
-    id: 'AwsSolutions-IAM5',
-    reason: 'Script mode: the roles read the code object (sourcedir.tar.gz) by its content-hash key; the trailing * is the S3Prefix data source SageMaker lists for the code channel, and matches only that key.',
-    appliesTo: ['/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\\/[0-9a-f]{64}\\.gz\\*$/g'],
-  }, {
-    id: 'AwsSolutions-IAM5',
-    reason: 'The repack function reads each training job\'s model.tar.gz and writes its repacked one: the key holds the job\'s name, known only per execution.',
-    appliesTo: ['/^Resource::<[A-Za-z0-9]+\\.Arn>\\/(.*\\/)?training\\/\\*\\/(output|repacked)\\/model\\.tar\\.gz$/g'],
-  }, {
-    id: 'AwsSolutions-IAM5',
-    reason: 'The state machine invokes the repack function; Step Functions\' LambdaInvoke grants its versions and aliases (<function ARN>:*) too.',
-    appliesTo: ['/^Resource::<[A-Za-z0-9]*RepackFunction[0-9A-F]+\\.Arn>:\\*$/g'],
-  }, {
-    id: 'AwsSolutions-IAM5',
-    reason: `Each execution names its jobs, model and endpoint config "${namePrefix}-<UUID>": permissions are scoped to "${namePrefix}-*".`,
-    appliesTo: [`/^Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:(training-job|model|transform-job|endpoint-config)\\/${namePrefix}-\\*$/g`],
-  }];
+  }, star];
+  if (features.kms) {
+    otherRoles.push({
+      id: 'AwsSolutions-IAM5',
+      reason: 'KMS grants of the pipeline\'s key use aws-cdk-lib\'s action groups (GenerateDataKey*, ReEncrypt*) on that key only.',
+      appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+    });
+  }
+  if (features.checkpointPrefix !== undefined) {
+    otherRoles.push({
+      id: 'AwsSolutions-IAM5',
+      reason: `SageMaker syncs the training checkpoints with the prefix "${features.checkpointPrefix}" of the checkpoint bucket: the grants are limited to that prefix (aws-cdk-lib's PutObject*, Abort* action groups).`,
+      appliesTo: [
+        '/^Action::s3:(PutObject|Abort)\\*$/g',
+        `/^Resource::.*\\/${escapeRegExp(features.checkpointPrefix)}\\*$/g`,
+      ],
+    });
+  }
+  if (features.code) {
+    otherRoles.push({
+      id: 'AwsSolutions-IAM5',
+      reason: 'Script mode: the roles read the code object (sourcedir.tar.gz) by its content-hash key; the trailing * is the S3Prefix data source SageMaker lists for the code channel, and matches only that key.',
+      appliesTo: ['/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\\/[0-9a-f]{64}\\.gz\\*$/g'],
+    });
+  }
+  if (features.repack) {
+    otherRoles.push({
+      id: 'AwsSolutions-IAM5',
+      reason: 'The repack function reads each training job\'s model.tar.gz and writes its repacked one: the key holds the job\'s name, known only per execution.',
+      appliesTo: ['/^Resource::<[A-Za-z0-9]+\\.Arn>\\/(.*\\/)?training\\/\\*\\/(output|repacked)\\/model\\.tar\\.gz$/g'],
+    });
+    stateMachineRole.push({
+      id: 'AwsSolutions-IAM5',
+      reason: 'The state machine invokes the repack function; Step Functions\' LambdaInvoke grants its versions and aliases (<function ARN>:*) too.',
+      appliesTo: ['/^Resource::<[A-Za-z0-9]*RepackFunction[0-9A-F]+\\.Arn>:\\*$/g'],
+    });
+  }
+  suppressNag(stateMachine, stateMachineRole);
+  for (const child of pipeline.node.children) {
+    if (child !== stateMachine) suppressNag(child, otherRoles);
+  }
+}
+
+/** `text` as a literal in a regular expression (cdk-nag's `appliesTo` regexes), "/" escaped too. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Whether any KMS key of the pipeline is granted with aws-cdk-lib's action groups (GenerateDataKey*, ReEncrypt*). */
+function usesKmsKey(props: ByoaPipelineProps, outputBucket: s3.IBucket): boolean {
+  const training = props.training;
+  const transform = props.batchTransform;
+  return [
+    props.encryptionKey, outputBucket.encryptionKey, training.volumeEncryptionKey, training.outputEncryptionKey,
+    training.checkpoint?.bucket.encryptionKey, transform?.volumeEncryptionKey, transform?.outputEncryptionKey,
+  ].some(key => key !== undefined);
 }

@@ -183,11 +183,14 @@ describe('least privilege', () => {
       // pull the algorithm image: that repository only
       { actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: [arn('ecr', 'repository/byoa-algorithm')], condition: undefined },
       { actions: ['ecr:GetAuthorizationToken'], resources: ['*'], condition: undefined },
-      // write the training output prefix, and read the model archive back from it
-      { actions: put, resources: [`${bucket}/iris/training/*`], condition: undefined },
-      { actions: ['s3:GetObject'], resources: [`${bucket}/iris/training/*`], condition: undefined },
-      // write the transform output prefix
-      { actions: put, resources: [`${bucket}/iris/transform/*`], condition: undefined },
+      // write the training and transform output prefixes: one statement per bucket
+      { actions: put, resources: [`${bucket}/iris/training/*`, `${bucket}/iris/transform/*`], condition: undefined },
+      // read the model archive back from the training prefix, and the inputs' prefixes: one statement
+      {
+        actions: ['s3:GetObject'],
+        resources: [`${bucket}/iris/training/*`, `arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/datasets/iris/*`, `arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/batch/*`],
+        condition: undefined,
+      },
       // SageMaker's log groups only
       {
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
@@ -196,11 +199,12 @@ describe('least privilege', () => {
       },
       // metrics in SageMaker's namespaces only
       { actions: ['cloudwatch:PutMetricData'], resources: ['*'], condition: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } } },
-      // read the inputs' prefixes, and list only those prefixes
-      { actions: ['s3:GetObject'], resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/datasets/iris/*`], condition: undefined },
-      { actions: ['s3:ListBucket'], resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}`], condition: { StringLike: { 's3:prefix': ['datasets/iris/', 'datasets/iris/*'] } } },
-      { actions: ['s3:GetObject'], resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}/batch/*`], condition: undefined },
-      { actions: ['s3:ListBucket'], resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}`], condition: { StringLike: { 's3:prefix': ['batch/', 'batch/*'] } } },
+      // list only the inputs' prefixes: one statement per bucket
+      {
+        actions: ['s3:ListBucket'],
+        resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}`],
+        condition: { StringLike: { 's3:prefix': ['datasets/iris/', 'datasets/iris/*', 'batch/', 'batch/*'] } },
+      },
     ]);
   });
 
