@@ -10,9 +10,12 @@
  * lab in script mode (one pipeline alone: the lab), on both sides; `--mix iris`
  * is iris custom-image pipelines only.
  *
- * Figures: median wall seconds and peak RSS (GNU time's %M: the largest
- * process of the command, here the app) per size; per-pipeline cost as the
- * slope between sizes; the ratio library / hand-written. Targets: synth and
+ * Each run takes every size in turn, the two sides alternating. Figures:
+ * median wall seconds and peak RSS (GNU time's %M: the largest process of
+ * the command, here the app) per size; per-pipeline cost as the slope
+ * between the medians of the first and last size, as the least-squares
+ * slope over all samples, and as the ratio within each run (its spread says
+ * how far one run's figure can be trusted); the ratio library / hand-written. Targets: synth and
  * per-pipeline cost at most 1.25x the baseline, and growth linear in the
  * pipeline count.
  */
@@ -84,14 +87,26 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The least-squares slope of wall time over the pipeline count, in seconds per pipeline. */
+function leastSquaresSlope(bySize: Record<number, Sample[]>): number {
+  const points = Object.entries(bySize).flatMap(([size, samples]) => samples.map(s => [Number(size), s.wall] as const));
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  const sxy = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0);
+  const sxx = points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  return sxy / sxx;
+}
+
 function main(): void {
   if (!fs.existsSync('/usr/bin/time')) {
     throw new Error('GNU time is needed for peak memory: apt-get install time');
   }
   ensureCompiled();
   const results: Record<Variant, Record<number, Sample[]>> = { byoa: {}, baseline: {} };
-  for (const size of sizes) {
-    for (let run = 0; run < runs; run++) {
+  // Every run takes all sizes in turn, so that a drift of the machine's speed
+  // between the start and the end of the benchmark does not bend the slopes.
+  for (let run = 0; run < runs; run++) {
+    for (const size of sizes) {
       for (const variant of variants) {
         const sample = synth(variant, size);
         (results[variant][size] ??= []).push(sample);
@@ -115,7 +130,16 @@ function main(): void {
     const slope = (v: Variant, from: number, to: number) => (med(v, to, 'wall') - med(v, from, 'wall')) / (to - from);
     const perA = slope('byoa', first, last);
     const perB = slope('baseline', first, last);
-    console.log(`\nper-pipeline cost (${first} -> ${last}): library ${(perA * 1000).toFixed(0)} ms, hand-written ${(perB * 1000).toFixed(0)} ms, ratio ${(perA / perB).toFixed(2)} (target <= 1.25)`);
+    console.log(`\nper-pipeline cost (${first} -> ${last}, medians): library ${(perA * 1000).toFixed(0)} ms, hand-written ${(perB * 1000).toFixed(0)} ms, ratio ${(perA / perB).toFixed(2)} (target <= 1.25)`);
+    const [fitA, fitB] = [leastSquaresSlope(results.byoa), leastSquaresSlope(results.baseline)];
+    console.log(`per-pipeline cost (least-squares slope over all ${runs * sizes.length} samples of each side): library ${(fitA * 1000).toFixed(0)} ms, hand-written ${(fitB * 1000).toFixed(0)} ms, ratio ${(fitA / fitB).toFixed(2)}`);
+    // The two sides of one run ran one right after the other: their ratio is paired.
+    const perRun = Array.from({ length: runs }, (_, run) => {
+      const runSlope = (v: Variant) => (results[v][last][run].wall - results[v][first][run].wall) / (last - first);
+      return runSlope('byoa') / runSlope('baseline');
+    });
+    const sorted = [...perRun].sort((x, y) => x - y);
+    console.log(`per-pipeline cost ratio of each run (${first} -> ${last}): median ${median(perRun).toFixed(2)}, from ${sorted[0].toFixed(2)} to ${sorted[sorted.length - 1].toFixed(2)} (${sorted.map(r => r.toFixed(2)).join(' ')})`);
     const memA = (med('byoa', last, 'appRssMiB') - med('byoa', first, 'appRssMiB')) / (last - first);
     const memB = (med('baseline', last, 'appRssMiB') - med('baseline', first, 'appRssMiB')) / (last - first);
     console.log(`per-pipeline app memory (${first} -> ${last}): library ${memA.toFixed(1)} MiB, hand-written ${memB.toFixed(1)} MiB, ratio ${(memA / memB).toFixed(2)}`);
@@ -124,6 +148,11 @@ function main(): void {
       const early = slope('byoa', first, mid);
       const late = slope('byoa', mid, last);
       console.log(`linearity: library per-pipeline ${(early * 1000).toFixed(0)} ms (${first} -> ${mid}) vs ${(late * 1000).toFixed(0)} ms (${mid} -> ${last}), ratio ${(late / early).toFixed(2)} (1.0 = linear)`);
+      const segment = (from: number, to: number) => {
+        const [a, b] = [slope('byoa', from, to), slope('baseline', from, to)];
+        return `${from} -> ${to}: library ${(a * 1000).toFixed(0)} ms, hand-written ${(b * 1000).toFixed(0)} ms, ratio ${(a / b).toFixed(2)}`;
+      };
+      console.log(`per-pipeline cost by segment (medians): ${segment(first, mid)}; ${segment(mid, last)}`);
     }
   }
 }
