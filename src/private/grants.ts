@@ -12,8 +12,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 interface PrincipalGrants {
   /** `s3:GetObject` on every object pattern granted, in any bucket. */
   getObject?: { readonly statement: iam.PolicyStatement; readonly arns: Set<string> };
-  /** `s3:ListBucket` on one bucket (by ARN), with every prefix granted as an `s3:prefix` condition. */
-  readonly listBucket: Map<string, { readonly statement: iam.PolicyStatement; readonly prefixes: string[] }>;
+  /** `s3:ListBucket` on one bucket (by ARN), with every prefix granted as an `s3:prefix` pattern (`<prefix>*`). */
+  readonly listBucket: Map<string, { readonly statement: iam.PolicyStatement; readonly patterns: string[] }>;
   /** aws-cdk-lib's object put actions (`bucket.grantPut`) on every pattern granted in one bucket. */
   readonly put: Map<s3.IBucket, { readonly statement: iam.PolicyStatement; readonly arns: Set<string> }>;
 }
@@ -59,20 +59,23 @@ export function grantGetObjects(bucket: s3.IBucket, grantee: iam.IGrantable, key
 export function grantReadPrefix(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: string): void {
   grantGetObjects(bucket, grantee, `${prefix}*`);
   const grants = grantsOf(grantee.grantPrincipal);
+  // One pattern per prefix: IAM's `*` matches zero or more characters, so
+  // `inputs/abc/*` also matches the request for `inputs/abc/` itself.
+  const pattern = `${prefix}*`;
   const list = grants.listBucket.get(bucket.bucketArn);
   if (!list) {
-    const prefixes = [prefix, `${prefix}*`];
+    const patterns = [pattern];
     const statement = new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
       resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [...prefixes] } },
+      conditions: { StringLike: { 's3:prefix': [...patterns] } },
     });
-    grants.listBucket.set(bucket.bucketArn, { statement, prefixes });
+    grants.listBucket.set(bucket.bucketArn, { statement, patterns });
     grantee.grantPrincipal.addToPrincipalPolicy(statement);
-  } else if (!list.prefixes.includes(prefix)) {
-    list.prefixes.push(prefix, `${prefix}*`);
+  } else if (!list.patterns.includes(pattern)) {
+    list.patterns.push(pattern);
     // addCondition replaces the key's values under the operator: give them all.
-    list.statement.addCondition('StringLike', { 's3:prefix': [...list.prefixes] });
+    list.statement.addCondition('StringLike', { 's3:prefix': [...list.patterns] });
   }
 }
 

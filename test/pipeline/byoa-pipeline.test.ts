@@ -203,7 +203,7 @@ describe('least privilege', () => {
       {
         actions: ['s3:ListBucket'],
         resources: [`arn:\${Ref:AWS::Partition}:s3:::${DATA_BUCKET_NAME}`],
-        condition: { StringLike: { 's3:prefix': ['datasets/iris/', 'datasets/iris/*', 'batch/', 'batch/*'] } },
+        condition: { StringLike: { 's3:prefix': ['datasets/iris/*', 'batch/*'] } },
       },
     ]);
   });
