@@ -10,6 +10,7 @@ import { bindTraining, bindTransform, DEFAULT_CHECKPOINT_PREFIX, localRegion } f
 import { CreateModelStep } from './create-model-step';
 import { DeployEndpointStep } from './deploy-endpoint-step';
 import { JobNameStep } from './job-name-step';
+import { applySubstitutions, SubstitutedDefinitionBody } from './private/definition';
 import { ScriptPlan, scriptPlan, validateScriptPlan } from './private/script-plan';
 import { REPACK_PATH, RepackModelStep } from './repack-model-step';
 import { TrainingStep } from './training-step';
@@ -297,9 +298,10 @@ export class ByoaPipeline extends Construct {
       }
       chain = chain.next(new sfn.Succeed(this, 'Done'));
 
+      const definitionBody = new SubstitutedDefinitionBody(chain);
       this._stateMachine = new sfn.StateMachine(this, 'StateMachine', {
         stateMachineName: props.stateMachineName,
-        definitionBody: sfn.DefinitionBody.fromChainable(chain),
+        definitionBody,
         timeout: props.timeout,
         tracingEnabled: true,
         logs: props.stateMachineLogging === false ? undefined : {
@@ -308,6 +310,7 @@ export class ByoaPipeline extends Construct {
           includeExecutionData: false,
         },
       });
+      applySubstitutions(this._stateMachine, definitionBody);
       this._monitoring = new PipelineMonitoring(this, 'Monitoring', {
         kmsKey: props.encryptionKey,
         ...props.monitoring,

@@ -8,7 +8,7 @@ import {
 import { domainOf, literalImageUri } from '../../src/image/private/image-uri';
 import { ByoaValidationError } from '../../src/private/errors';
 import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../../src/private/run-spec';
-import { dataBucket, minimalPipelineProps, stateMachineDefinition } from '../support/pipeline-fixtures';
+import { dataBucket, definitionText, minimalPipelineProps, stateMachineDefinition } from '../support/pipeline-fixtures';
 
 const SKLEARN_CODE = path.join(__dirname, '..', 'code', 'fixtures', 'sklearn-code');
 
@@ -169,15 +169,15 @@ describe('AlgorithmImage.fromFramework in a pipeline', () => {
     const ref = { repository: 'sagemaker-scikit-learn', tag: '1.2-1-cpu-py3', registries: Object.fromEntries(Object.entries<any>(mappings[0]).map(([r, v]) => [r, v.account])) };
     expect(Object.keys(mappings[0])).toEqual(expect.arrayContaining(['us-east-1', 'cn-north-1', 'us-gov-west-1', 'us-iso-east-1']));
     // AND the URI built from it is, in every region, the literal URI of a stack in that region
-    const definition = template.Resources[Object.keys(template.Resources).find(k => template.Resources[k].Type === 'AWS::StepFunctions::StateMachine')!].Properties.DefinitionString;
+    const machine = template.Resources[Object.keys(template.Resources).find(k => template.Resources[k].Type === 'AWS::StepFunctions::StateMachine')!];
     for (const region of ['us-west-2', 'eu-central-1', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1', 'us-iso-east-1', 'us-isob-east-1']) {
-      const parsed = JSON.parse(evaluateIn(template, definition, region));
+      const parsed = JSON.parse(definitionText(machine.Properties, v => evaluateIn(template, v, region)));
       const expected = literalImageUri(ref, region);
       expect(parsed.States.Train.Parameters.AlgorithmSpecification.TrainingImage).toBe(expected);
       expect(Framework.SKLEARN.imageUri({ version: '1.2-1', region })).toBe(expected);
     }
     // AND a region without the image fails at deploy, in Fn::FindInMap
-    expect(() => evaluateIn(template, definition, 'xx-nowhere-1')).toThrow(/FindInMap fails/);
+    expect(() => definitionText(machine.Properties, v => evaluateIn(template, v, 'xx-nowhere-1'))).toThrow(/FindInMap fails/);
     // AND the run spec says where it is in each region
     expect(runSpecOf(pipeline).image).toMatchObject({ kind: 'sagemaker', imageUri: 'unresolved://sagemaker/sagemaker-scikit-learn:1.2-1-cpu-py3', registries: ref.registries });
   });

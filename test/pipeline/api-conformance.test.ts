@@ -21,7 +21,7 @@ import {
 } from '../../src';
 import { allowedInstanceTypes } from '../../src/private/instance-types';
 import { RUN_SPEC_METADATA_TYPE, RunSpec } from '../../src/private/run-spec';
-import { dataBucket, DATA_KEY_PREFIX, IRIS_BATCH_DATA, minimalPipelineProps, repositoryImage, TEST_ENV } from '../support/pipeline-fixtures';
+import { dataBucket, DATA_KEY_PREFIX, definitionText, IRIS_BATCH_DATA, minimalPipelineProps, repositoryImage, TEST_ENV } from '../support/pipeline-fixtures';
 import { compilePattern, isIntrinsic, SageMakerApiValidator } from '../support/sagemaker-api-validator';
 
 const validator = SageMakerApiValidator.fromFixture();
@@ -171,13 +171,9 @@ function definitionOf(template: any): any {
   const machines = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::StepFunctions::StateMachine') as any[];
   expect(machines).toHaveLength(1);
   const resolver = new PlaceholderResolver(template);
-  const definition = machines[0].Properties.DefinitionString;
   // Each intrinsic sits inside a JSON string literal of the definition: its
   // placeholder is inserted JSON-escaped.
-  const text = typeof definition === 'string'
-    ? definition
-    : (definition['Fn::Join'][1] as any[]).map(p => typeof p === 'string' ? p : JSON.stringify(String(resolver.resolve(p))).slice(1, -1)).join('');
-  return JSON.parse(text);
+  return JSON.parse(definitionText(machines[0].Properties, p => JSON.stringify(String(resolver.resolve(p))).slice(1, -1)));
 }
 
 /** Every state of a definition (including states of Parallel and Map states), by name. */

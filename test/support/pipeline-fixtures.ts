@@ -97,10 +97,29 @@ export function resolved(stack: Stack, value: any): any {
   return JSON.parse(JSON.stringify(flattenIntrinsics(stack.resolve(value))));
 }
 
+/**
+ * A state machine's definition as one string, from its resource's
+ * properties: the `Fn::Join` of its `DefinitionString`, or its literal
+ * `DefinitionString` with each `${key}` of its `DefinitionSubstitutions`
+ * replaced (what CloudFormation does); `render` gives an intrinsic's text.
+ */
+export function definitionText(properties: any, render: (intrinsic: any) => string): string {
+  const definition = properties.DefinitionString;
+  if (typeof definition !== 'string') {
+    const [separator, parts] = definition['Fn::Join'];
+    return (parts as any[]).map(p => (typeof p === 'string' ? p : render(p))).join(separator);
+  }
+  const substitutions = properties.DefinitionSubstitutions ?? {};
+  return definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (placeholder: string, key: string) => {
+    if (!(key in substitutions)) throw new Error(`${placeholder} in the definition has no DefinitionSubstitutions entry`);
+    return render(substitutions[key]);
+  });
+}
+
 /** The parsed Amazon States Language definitions of the template's state machines, by logical id. */
 export function stateMachineDefinitions(template: Template): { [logicalId: string]: any } {
   const machines = template.findResources('AWS::StepFunctions::StateMachine');
-  return Object.fromEntries(Object.entries(machines).map(([id, r]) => [id, JSON.parse(flatten(r.Properties.DefinitionString))]));
+  return Object.fromEntries(Object.entries(machines).map(([id, r]) => [id, JSON.parse(definitionText(r.Properties, flatten))]));
 }
 
 /** The parsed definition of the template's only state machine. */
