@@ -1,12 +1,10 @@
 import { createHash } from 'crypto';
-import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
 import { ENDPOINTS_LOG_GROUP_PREFIX, TRAINING_JOBS_LOG_GROUP_NAME, TRANSFORM_JOBS_LOG_GROUP_NAME } from './private/constants';
+import { EnsuredLogGroups } from './private/ensured-log-groups';
 import { MAX_FILTERS_PER_LOG_GROUP, MAX_REGEX_FILTERS_PER_LOG_GROUP } from './private/filter-checks';
-import { suppressNag, suppressNagOnCdkSingleton } from '../private/nag';
 
 
 /**
@@ -20,21 +18,20 @@ import { suppressNag, suppressNagOnCdkSingleton } from '../private/nag';
  * stack that declared an `AWS::Logs::LogGroup` for it would fail when it
  * exists, or delete the shared group (and everybody's logs) on stack deletion.
  *
- * This construct therefore does not own the group. It adds an
- * `AwsCustomResource` (`Custom::SageMakerLogGroup`) that, on create and on
- * update, calls `CloudWatchLogs:CreateLogGroup` with
- * `ignoreErrorCodesMatching: 'ResourceAlreadyExistsException'`:
- * - when the group does not exist, it is created (with no retention and no
- *   KMS key, exactly as SageMaker would create it);
- * - when it exists, AWS's own `AwsCustomResource` handler catches the
- *   `ResourceAlreadyExistsException` and reports success, leaving the group
- *   untouched.
- * It has no `onDelete` call: deleting the stack leaves the group and its logs
- * in place. Its Lambda may only call `logs:CreateLogGroup` on this one group.
+ * This construct therefore does not own the group. The stack has one custom
+ * resource, `Custom::SageMakerLogGroups`, whose `LogGroupNames` lists the
+ * group of every `SageMakerLogGroup` in the stack. On create and on update
+ * its Lambda calls `CloudWatchLogs:CreateLogGroup` for each:
+ * - a group that does not exist is created (with no retention and no KMS
+ *   key, exactly as SageMaker would create it);
+ * - a group that exists (`ResourceAlreadyExistsException`) is left untouched.
+ * Deleting the stack leaves the groups and their logs in place. The Lambda
+ * may only call `logs:CreateLogGroup` on these groups.
  *
  * There is at most one per log group name per stack (`forTrainingJobs(this)`
  * twice returns the same construct). Filters attached with
- * `LogMetricFilter` depend on it, so CloudFormation creates them afterwards.
+ * `LogMetricFilter` depend on the custom resource, so CloudFormation creates
+ * them afterwards.
  */
 export class SageMakerLogGroup extends Construct {
   /** `/aws/sagemaker/TrainingJobs`: shared by every training job of the account and region. */
@@ -95,8 +92,8 @@ export class SageMakerLogGroup extends Construct {
   public readonly logGroup: logs.ILogGroup;
 
   /**
-   * What a metric filter on this group must depend on: the custom resource
-   * that makes sure the group exists.
+   * What a metric filter on this group must depend on: the stack's custom
+   * resource that makes sure its SageMaker log groups exist.
    */
   public readonly ensured: IDependable;
 
@@ -107,41 +104,9 @@ export class SageMakerLogGroup extends Construct {
     super(scope, id);
     this.logGroupName = logGroupName;
 
-    const stack = Stack.of(this);
-    const arn = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: logGroupName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const createCall: cr.AwsSdkCall = {
-      service: 'CloudWatchLogs',
-      action: 'createLogGroup',
-      parameters: { logGroupName },
-      physicalResourceId: cr.PhysicalResourceId.of(logGroupName),
-      // The group already exists (SageMaker or another stack created it): fine, leave it alone.
-      ignoreErrorCodesMatching: 'ResourceAlreadyExistsException',
-    };
-    const resource = new cr.AwsCustomResource(this, 'Ensure', {
-      resourceType: 'Custom::SageMakerLogGroup',
-      onCreate: createCall,
-      // A renamed endpoint gets its new group; the old one is left alone (no onDelete).
-      onUpdate: createCall,
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogGroup'],
-          resources: [arn, `${arn}:*`],
-        }),
-      ]),
-      installLatestAwsSdk: false,
-    });
-    this.ensured = resource;
-    suppressNag(resource, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'logs:CreateLogGroup is allowed on this one SageMaker log group; the ":*" form of its ARN is how IAM names the group\'s streams.',
-      appliesTo: [`Resource::${arnForNag(logGroupName)}:*`],
-    }]);
-    suppressNagOnCdkSingleton(this, 'AWS679f53fac002430cb0da5b7982bd2287', 'AwsCustomResource');
+    const ensured = EnsuredLogGroups.of(this);
+    ensured.add(logGroupName);
+    this.ensured = ensured.resource;
     this.logGroup = logs.LogGroup.fromLogGroupName(this, 'LogGroup', logGroupName);
 
     this.node.addValidation({
@@ -166,9 +131,4 @@ export class SageMakerLogGroup extends Construct {
     this.filterCount++;
     if (hasRegex) this.regexFilterPaths.push(filterPath);
   }
-}
-
-/** How cdk-nag writes this group's ARN in its findings. */
-function arnForNag(logGroupName: string): string {
-  return `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${logGroupName}`;
 }

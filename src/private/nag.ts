@@ -36,9 +36,11 @@ function inspects(id: string, resource: CfnResource): boolean {
   const types = RULE_RESOURCE_TYPES[id];
   if (!types) return true;
   if (!types.includes(resource.cfnResourceType)) return false;
-  if (id === 'AwsSolutions-IAM5' && IAM_IDENTITIES.includes(resource.cfnResourceType)) {
-    return (resource as iam.CfnRole | iam.CfnUser | iam.CfnGroup).policies !== undefined;
+  if (id === 'AwsSolutions-IAM5' && (resource instanceof iam.CfnRole || resource instanceof iam.CfnUser || resource instanceof iam.CfnGroup)) {
+    return resource.policies !== undefined;
   }
+  // An identity written as a plain CfnResource (aws-cdk-lib's custom resource
+  // providers write their role so) may hold inline policies.
   return true;
 }
 

@@ -47,7 +47,11 @@ describe('PipelineMonitoring', () => {
 
     // THEN
     const template = Template.fromStack(stack);
-    template.resourceCountIs('Custom::SageMakerLogGroup', 3);
+    // One resource makes sure all three groups exist.
+    template.resourceCountIs('Custom::SageMakerLogGroups', 1);
+    template.hasResourceProperties('Custom::SageMakerLogGroups', {
+      LogGroupNames: ['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/TransformJobs', '/aws/sagemaker/Endpoints/iris-endpoint'],
+    });
     template.resourceCountIs('AWS::Logs::LogGroup', 0);
     for (const [group, name] of [
       ['/aws/sagemaker/TrainingJobs', 'TrainingJobsErrorLines'],

@@ -4,14 +4,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LogMetricFilter, SageMakerLogGroup } from '../../src/monitoring';
 
-function customResourceCall(template: Template, prop: 'Create' | 'Update' | 'Delete'): any {
-  const resources = template.findResources('Custom::SageMakerLogGroup');
-  const [resource] = Object.values(resources);
-  const value = resource.Properties[prop];
-  if (value === undefined) return undefined;
-  // The call is serialized to a string (a JSON string, or Fn::Join when it holds tokens).
-  if (typeof value === 'string') return JSON.parse(value);
-  return JSON.parse(value['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '"TOKEN"')).join('').replace(/""TOKEN""/g, '"TOKEN"'));
+/** The LogGroupNames of the stack's one Custom::SageMakerLogGroups resource. */
+function ensuredNames(template: Template): unknown[] {
+  const resources = Object.values(template.findResources('Custom::SageMakerLogGroups')) as any[];
+  expect(resources).toHaveLength(1);
+  return resources[0].Properties.LogGroupNames;
+}
+
+/** The inline statements of the role of the function behind Custom::SageMakerLogGroups. */
+function providerStatements(template: Template): any[] {
+  const [resource] = Object.values(template.findResources('Custom::SageMakerLogGroups')) as any[];
+  const functionId = resource.Properties.ServiceToken['Fn::GetAtt'][0];
+  const fn = template.toJSON().Resources[functionId];
+  const role = template.toJSON().Resources[fn.Properties.Role['Fn::GetAtt'][0]];
+  return role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 }
 
 describe('SageMakerLogGroup', () => {
@@ -24,38 +30,30 @@ describe('SageMakerLogGroup', () => {
 
     // THEN
     const template = Template.fromStack(stack);
-    template.resourceCountIs('Custom::SageMakerLogGroup', 1);
     template.resourceCountIs('AWS::Logs::LogGroup', 0);
-    const create = customResourceCall(template, 'Create');
-    expect(create).toMatchObject({
-      service: 'CloudWatchLogs',
-      action: 'createLogGroup',
-      parameters: { logGroupName: '/aws/sagemaker/TrainingJobs' },
-      physicalResourceId: { id: '/aws/sagemaker/TrainingJobs' },
-      ignoreErrorCodesMatching: 'ResourceAlreadyExistsException',
-    });
-    expect(customResourceCall(template, 'Update')).toMatchObject({ action: 'createLogGroup', ignoreErrorCodesMatching: 'ResourceAlreadyExistsException' });
-    // Nothing happens on stack deletion: the shared group and its logs stay.
-    expect(customResourceCall(template, 'Delete')).toBeUndefined();
+    expect(ensuredNames(template)).toEqual(['/aws/sagemaker/TrainingJobs']);
+    // The function is the library's handler, staged with aws-cdk-lib's entrypoint (which answers CloudFormation).
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: '__entrypoint__.handler', Runtime: 'nodejs24.x' });
   });
 
-  test('the custom resource may only create that one log group', () => {
+  test('the function may only create the log groups of the stack', () => {
     // GIVEN
     const stack = new Stack(new App(), 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
 
     // WHEN
     SageMakerLogGroup.forTransformJobs(stack);
+    SageMakerLogGroup.forEndpoint(stack, 'churn');
 
     // THEN
     const template = Template.fromStack(stack);
-    const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-    expect(statements).toEqual([{
-      Action: 'logs:CreateLogGroup',
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${name}`]] });
+    expect(providerStatements(template)).toEqual([{
       Effect: 'Allow',
+      Action: 'logs:CreateLogGroup',
       Resource: [
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:111111111111:log-group:/aws/sagemaker/TransformJobs']] },
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:111111111111:log-group:/aws/sagemaker/TransformJobs:*']] },
+        arn('/aws/sagemaker/TransformJobs'), arn('/aws/sagemaker/TransformJobs:*'),
+        arn('/aws/sagemaker/Endpoints/churn'), arn('/aws/sagemaker/Endpoints/churn:*'),
       ],
     }]);
   });
@@ -73,13 +71,15 @@ describe('SageMakerLogGroup', () => {
     expect(a).toBe(b);
     expect(c).not.toBe(a);
     expect(c.logGroupName).toBe('/aws/sagemaker/Endpoints/my-endpoint');
-    Template.fromStack(stack).resourceCountIs('Custom::SageMakerLogGroup', 2);
+    // One resource for both groups, each named once.
+    expect(ensuredNames(Template.fromStack(stack))).toEqual(['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/Endpoints/my-endpoint']);
   });
 
   test('accepts a token endpoint name', () => {
     // GIVEN
     const stack = new Stack();
-    const name = new logs.CfnLogGroup(stack, 'Other').ref; // any token
+    const other = new logs.CfnLogGroup(stack, 'Other');
+    const name = other.ref; // any token
 
     // WHEN
     const group = SageMakerLogGroup.forEndpoint(stack, name);
@@ -87,8 +87,7 @@ describe('SageMakerLogGroup', () => {
     // THEN
     expect(SageMakerLogGroup.forEndpoint(stack, name)).toBe(group);
     const template = Template.fromStack(stack);
-    const [resource] = Object.values(template.findResources('Custom::SageMakerLogGroup')) as any[];
-    expect(JSON.stringify(resource.Properties.Create)).toContain('Ref');
+    expect(ensuredNames(template)).toEqual([{ 'Fn::Join': ['', ['/aws/sagemaker/Endpoints/', { Ref: stack.getLogicalId(other) }]] }]);
   });
 
   test('a metric filter on the group depends on the custom resource', () => {
@@ -105,7 +104,7 @@ describe('SageMakerLogGroup', () => {
 
     // THEN
     const template = Template.fromStack(stack);
-    const [crId] = Object.keys(template.findResources('Custom::SageMakerLogGroup'));
+    const [crId] = Object.keys(template.findResources('Custom::SageMakerLogGroups'));
     template.hasResource('AWS::Logs::MetricFilter', {
       DependsOn: Match.arrayWith([crId]),
       Properties: { LogGroupName: '/aws/sagemaker/TrainingJobs' },
