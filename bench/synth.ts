@@ -12,7 +12,8 @@
  *
  * Each run takes every size in turn, the two sides alternating. Figures:
  * median wall seconds and peak RSS (GNU time's %M: the largest process of
- * the command, here the app) per size; per-pipeline cost as the slope
+ * the command, here the app) per size; the app's main-thread CPU time (on
+ * Linux), a steadier view of the same work; per-pipeline cost as the slope
  * between the medians of the first and last size, as the least-squares
  * slope over all samples, and as the ratio within each run (its spread says
  * how far one run's figure can be trusted); the ratio library / hand-written. Targets: synth and
@@ -36,7 +37,8 @@ const sizes = values.sizes!.split(',').map(Number);
 const variants = ['byoa', 'baseline'] as const;
 type Variant = typeof variants[number];
 
-interface Sample { wall: number; rssMiB: number; appRssMiB: number }
+/** wall: the whole `cdk synth`, s; appCpu: the app's main thread on a CPU, s (NaN where the OS does not tell). */
+interface Sample { wall: number; rssMiB: number; appRssMiB: number; appCpu: number }
 
 function ensureCompiled(): void {
   if (!fs.existsSync(path.join(root, 'lib', 'index.js'))) {
@@ -54,7 +56,7 @@ function synth(variant: Variant, count: number): Sample {
       cwd: root,
       encoding: 'utf8',
       env: {
-        ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true', BENCH_APP_RSS_FILE: path.join(out, 'app-rss'),
+        ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true', BENCH_APP_RSS_FILE: path.join(out, 'app-rss'), BENCH_APP_CPU_FILE: path.join(out, 'app-cpu'),
         BENCH_SOURCEDIR: sourceDirForBaseline(),
       },
     });
@@ -64,7 +66,9 @@ function synth(variant: Variant, count: number): Sample {
       throw new Error(`cdk synth of ${count} ${variant} pipelines failed (exit ${result.status}):\n${result.stderr.slice(-2000)}`);
     }
     const appRssKiB = Number(fs.readFileSync(path.join(out, 'app-rss'), 'utf8'));
-    return { wall: Number(match[1]), rssMiB: Number(match[2]) / 1024, appRssMiB: appRssKiB / 1024 };
+    const cpuFile = path.join(out, 'app-cpu');
+    const appCpu = fs.existsSync(cpuFile) ? Number(fs.readFileSync(cpuFile, 'utf8')) : NaN;
+    return { wall: Number(match[1]), rssMiB: Number(match[2]) / 1024, appRssMiB: appRssKiB / 1024, appCpu };
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -87,9 +91,9 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The least-squares slope of wall time over the pipeline count, in seconds per pipeline. */
-function leastSquaresSlope(bySize: Record<number, Sample[]>): number {
-  const points = Object.entries(bySize).flatMap(([size, samples]) => samples.map(s => [Number(size), s.wall] as const));
+/** The least-squares slope of `key` (wall time by default) over the pipeline count, in seconds per pipeline. */
+function leastSquaresSlope(bySize: Record<number, Sample[]>, key: 'wall' | 'appCpu' = 'wall'): number {
+  const points = Object.entries(bySize).flatMap(([size, samples]) => samples.map(s => [Number(size), s[key]] as const));
   const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
   const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
   const sxy = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0);
@@ -110,7 +114,7 @@ function main(): void {
       for (const variant of variants) {
         const sample = synth(variant, size);
         (results[variant][size] ??= []).push(sample);
-        console.log(`  ${variant.padEnd(8)} ${String(size).padStart(3)} pipelines, run ${run + 1}/${runs}: ${sample.wall.toFixed(2)} s, peak ${sample.rssMiB.toFixed(0)} MiB (app ${sample.appRssMiB.toFixed(0)} MiB)`);
+        console.log(`  ${variant.padEnd(8)} ${String(size).padStart(3)} pipelines, run ${run + 1}/${runs}: ${sample.wall.toFixed(2)} s (app main thread ${sample.appCpu.toFixed(2)} s CPU), peak ${sample.rssMiB.toFixed(0)} MiB (app ${sample.appRssMiB.toFixed(0)} MiB)`);
       }
     }
   }
@@ -140,6 +144,15 @@ function main(): void {
     });
     const sorted = [...perRun].sort((x, y) => x - y);
     console.log(`per-pipeline cost ratio of each run (${first} -> ${last}): median ${median(perRun).toFixed(2)}, from ${sorted[0].toFixed(2)} to ${sorted[sorted.length - 1].toFixed(2)} (${sorted.map(r => r.toFixed(2)).join(' ')})`);
+    if (!Number.isNaN(med('byoa', first, 'appCpu'))) {
+      // The same slopes on the app's main-thread CPU time: not what a user
+      // waits for, but the app's own work, much less moved by the machine.
+      const cpuSlope = (v: Variant) => (med(v, last, 'appCpu') - med(v, first, 'appCpu')) / (last - first);
+      const [cpuA, cpuB] = [cpuSlope('byoa'), cpuSlope('baseline')];
+      const [cpuFitA, cpuFitB] = [leastSquaresSlope(results.byoa, 'appCpu'), leastSquaresSlope(results.baseline, 'appCpu')];
+      console.log(`app main-thread CPU by size (medians, library / hand-written s): ${sizes.map(size => `${size}: ${med('byoa', size, 'appCpu').toFixed(2)} / ${med('baseline', size, 'appCpu').toFixed(2)} (${(med('byoa', size, 'appCpu') / med('baseline', size, 'appCpu')).toFixed(2)})`).join('; ')}`);
+      console.log(`per-pipeline app main-thread CPU (${first} -> ${last}, medians): library ${(cpuA * 1000).toFixed(1)} ms, hand-written ${(cpuB * 1000).toFixed(1)} ms, ratio ${(cpuA / cpuB).toFixed(2)}; least squares: ${(cpuFitA * 1000).toFixed(1)} / ${(cpuFitB * 1000).toFixed(1)} ms, ratio ${(cpuFitA / cpuFitB).toFixed(2)}`);
+    }
     const memA = (med('byoa', last, 'appRssMiB') - med('byoa', first, 'appRssMiB')) / (last - first);
     const memB = (med('baseline', last, 'appRssMiB') - med('baseline', first, 'appRssMiB')) / (last - first);
     console.log(`per-pipeline app memory (${first} -> ${last}): library ${memA.toFixed(1)} MiB, hand-written ${memB.toFixed(1)} MiB, ratio ${(memA / memB).toFixed(2)}`);
