@@ -79,24 +79,33 @@ export function suppressNag(scope: IConstruct, suppressions: NagSuppression[]): 
 const doneSingletons = new WeakSet<IConstruct>();
 
 /**
+ * The `AwsSolutions-IAM4` suppression of a Lambda function's role that holds
+ * the AWS managed policy AWSLambdaBasicExecutionRole only for the function's
+ * own logs (`fn` names the function: "BucketDeployment function of aws-cdk-lib").
+ */
+export function basicExecutionRoleSuppression(fn: string): NagSuppression {
+  return {
+    id: 'AwsSolutions-IAM4',
+    reason: `The ${fn} uses the AWS managed policy AWSLambdaBasicExecutionRole only to write its own CloudWatch logs.`,
+    appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+  };
+}
+
+/**
  * Suppresses, once, what cdk-nag reports on the singleton Lambda functions
  * that aws-cdk-lib itself adds to a stack for a feature this library uses
- * (`BucketDeployment`, `AwsCustomResource`): their code, runtime and role are
- * aws-cdk-lib's, not this library's or the user's.
+ * (`BucketDeployment`): their code, runtime and role are aws-cdk-lib's, not
+ * this library's or the user's.
  */
 export function suppressNagOnCdkSingleton(scope: IConstruct, idPrefix: string, what: string): void {
   for (const child of Stack.of(scope).node.children) {
     if (!child.node.id.startsWith(idPrefix) || doneSingletons.has(child)) continue;
     doneSingletons.add(child);
     suppressNag(child, [
-      {
-        id: 'AwsSolutions-IAM4',
-        reason: `The ${what} function of aws-cdk-lib uses the AWS managed policy AWSLambdaBasicExecutionRole only to write its own CloudWatch logs.`,
-        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-      },
+      basicExecutionRoleSuppression(`${what} function of aws-cdk-lib`),
       {
         id: 'AwsSolutions-IAM5',
-        reason: `The ${what} function's permissions are granted by aws-cdk-lib: for BucketDeployment, read of the CDK asset bucket and read/write/delete of every object of the destination bucket (aws-cdk-lib cannot narrow it to the destination prefix); for AwsCustomResource, the calls it makes.`,
+        reason: `The ${what} function's permissions are granted by aws-cdk-lib: for BucketDeployment, read of the CDK asset bucket and read/write/delete of every object of the destination bucket (aws-cdk-lib cannot narrow it to the destination prefix).`,
       },
       { id: 'AwsSolutions-L1', reason: `The runtime of the ${what} function is chosen and kept current by aws-cdk-lib.` },
     ]);

@@ -1,12 +1,10 @@
 import * as path from 'path';
 import { ArnFormat, CfnResource, CustomResource, CustomResourceProvider, CustomResourceProviderRuntime, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { suppressNag } from '../../private/nag';
+import { basicExecutionRoleSuppression, suppressNag } from '../../private/nag';
 
 /** The handler's code: `assets/` of the package, from `src/` (tests) and `lib/` alike. */
 export const ENSURE_LOG_GROUPS_HANDLER_DIR = path.join(__dirname, '..', '..', '..', 'assets', 'sagemaker-log-groups');
-/** The resource type of the stack's one log-group resource. */
-export const ENSURE_LOG_GROUPS_RESOURCE_TYPE = 'Custom::SageMakerLogGroups';
 const ID = 'SageMakerLogGroups';
 const PROVIDER_ID = 'SageMakerLogGroupsProvider';
 
@@ -52,17 +50,13 @@ export class EnsuredLogGroups extends Construct {
     });
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
-      resourceType: ENSURE_LOG_GROUPS_RESOURCE_TYPE,
+      resourceType: 'Custom::SageMakerLogGroups',
       properties: { LogGroupNames: Lazy.list({ produce: () => this.names }) },
     });
     const role = provider.node.tryFindChild('Role') as CfnResource | undefined;
     if (role) {
       suppressNag(role, [
-        {
-          id: 'AwsSolutions-IAM4',
-          reason: 'The log-group function of cdk-sagemaker-byoa uses the AWS managed policy AWSLambdaBasicExecutionRole only to write its own CloudWatch logs.',
-          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-        },
+        basicExecutionRoleSuppression('log-group function of cdk-sagemaker-byoa'),
         {
           id: 'AwsSolutions-IAM5',
           reason: 'logs:CreateLogGroup is allowed on the SageMaker log groups of this stack only; the ":*" form of a group\'s ARN is how IAM names its streams.',
